@@ -1,0 +1,31 @@
+/** Header input accepted by core: a Fetch `Headers`, a Node-style record, or ordered field lines. */
+export type HeaderInput =
+  | Headers
+  | Readonly<Record<string, string | readonly string[] | undefined>>
+  | ReadonlyArray<readonly [string, string]>;
+
+/**
+ * A framework-neutral view of one HTTP request, exactly as it arrived on the wire.
+ * Adapters fill it; core never guesses bytes or origins.
+ */
+export interface AAuthRequest {
+  /** Request method as sent (no case change). */
+  readonly method: string;
+  /**
+   * The request target in origin form, exactly as on the request line: path and query,
+   * percent-encoding untouched (e.g. `/a%2Fb/c?x=1`). An absolute-form target is accepted too.
+   */
+  readonly target: string;
+  /** Header fields. Repeated lines are joined with `, ` per RFC 9421 §2.1. */
+  readonly headers: HeaderInput;
+  /**
+   * `host[:port]` the request was addressed to. Adapters pass the configured public authority
+   * (or their framework's trust-proxy decision); when absent the verifier's configured
+   * authority is used. Never taken from `X-Forwarded-Host`.
+   */
+  readonly authority?: string | undefined;
+  /** `https` or `http`; defaults to the verifier's configured scheme. */
+  readonly scheme?: string | undefined;
+  /** Raw body bytes when the request has content; `undefined` when the adapter has none. */
+  readonly body?: Uint8Array | undefined;
+}

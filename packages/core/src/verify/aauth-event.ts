@@ -1,0 +1,24 @@
+import type { AAuthErrorCode } from '../errors/error-codes.js';
+
+/**
+ * One decision, for logs and traces. Never carries tokens, signatures, `Authorization`
+ * values or bodies.
+ */
+export interface AAuthEvent {
+  readonly outcome: 'verified' | 'challenged' | 'denied' | 'error';
+  /** Error code, or the requirement sent with a challenge. */
+  readonly code: AAuthErrorCode | 'agent-token' | 'person-token' | 'auth-token' | undefined;
+  readonly status: number;
+  readonly method: string;
+  readonly path: string;
+  readonly requirement: 'agent' | 'person' | 'auth';
+  readonly tokenType: 'agent' | 'person' | 'auth' | undefined;
+  readonly iss: string | undefined;
+  readonly sub: string | undefined;
+  readonly jti: string | undefined;
+  readonly keyThumbprint: string | undefined;
+  /** Milliseconds spent in core. */
+  readonly durationMs: number;
+  /** A short reason without secrets. */
+  readonly detail: string | undefined;
+}

@@ -1,0 +1,75 @@
+import type { FetchLike } from '../keys/fetch-like.js';
+import type { ReplayStore } from '../replay/replay-store.js';
+import type { ResourceSigningKey } from '../resource/resource-signing-key.js';
+import type { RevocationStore } from '../revocation/revocation-store.js';
+import type { AAuthEvent } from './aauth-event.js';
+
+/** Which issuers are trusted: any, an allow-list of identifiers, or a function. */
+export type IssuerTrust = 'any' | readonly string[] | ((iss: string) => boolean | Promise<boolean>);
+
+/** Issuer trust per role (digest §18 item 2). Security-relevant, so required. */
+export interface TrustOptions {
+  /** Agent providers whose agent tokens are accepted. */
+  readonly agentProviders: IssuerTrust;
+  /** Person servers whose person tokens (and three-party auth tokens) are accepted. */
+  readonly personServers: IssuerTrust;
+  /**
+   * The resource's own access server (four-party). When set, auth tokens are accepted only
+   * from it and resource tokens are addressed to it. Default: none (three-party).
+   */
+  readonly accessServer?: string;
+}
+
+/** Options of `createAAuth`. Validated once; a bad value throws `TypeError`/`RangeError`. */
+export interface AAuthOptions {
+  /** The resource identifier (= metadata `issuer`): `https`, host only, lowercase. Required. */
+  readonly resource: string;
+  /** Issuer trust per role. Required. */
+  readonly trust: TrustOptions;
+  /**
+   * Accepted `@authority` values (`host[:port]`). Default: the host of `resource`.
+   * The first is used when an adapter passes no authority.
+   */
+  readonly authorities?: readonly string[];
+  /** Signing key for resource tokens; required by routes that need a person or auth token. */
+  readonly signingKey?: ResourceSigningKey;
+  /** Older public keys still published (with `kid` and `alg`) until their tokens expire. Default []. */
+  readonly previousKeys?: readonly Readonly<Record<string, unknown>>[];
+  /** Seconds a signature's `created` may be old or ahead. Default 60. */
+  readonly signatureWindow?: number;
+  /** Accepted HTTP signature algorithms (the `cnf.jwk` `alg`). Default `['Ed25519', 'ES256']`. */
+  readonly algorithms?: readonly ('Ed25519' | 'ES256')[];
+  /** Accepted JWS algorithms of issuer tokens. Default `['Ed25519', 'ES256', 'ES384']`. */
+  readonly tokenAlgorithms?: readonly ('Ed25519' | 'ES256' | 'ES384')[];
+  /** Components every request must cover beyond the four mandated ones. Default []. */
+  readonly additionalSignatureComponents?: readonly string[];
+  /** Replay store, or `false` to rely on `created` alone. Default: bounded in-memory store. */
+  readonly replay?: ReplayStore | false;
+  /** Revocation store. Default: bounded in-memory store. */
+  readonly revocation?: RevocationStore;
+  /** Fetch for issuer metadata and JWKS. Default: global `fetch` under URL-level egress checks. */
+  readonly fetch?: FetchLike;
+  /**
+   * Development mode: accepts `http://localhost:PORT`-style issuers and fetches them.
+   * Never enable in production. Default false.
+   */
+  readonly dev?: boolean;
+  /** Refuse a token `iat` more than this many seconds ahead (`clock_skew`); `false` disables. Default: the signature window. */
+  readonly iatBound?: number | false;
+  /** Lifetime of minted resource tokens in seconds (≤ 300). Default 300. */
+  readonly resourceTokenLifetime?: number;
+  /** Clock in unix seconds. Default `Date.now() / 1000`. */
+  readonly now?: () => number;
+  /** Issuers whose keys are cached at most. Default 1000. */
+  readonly maxIssuers?: number;
+  /** Verified tokens remembered by exact string (re-checked for `exp`, keys, trust). Default 10 000; 0 disables. */
+  readonly tokenCacheSize?: number;
+  /** Timeout of one discovery fetch in ms. Default 3000. */
+  readonly fetchTimeoutMs?: number;
+  /** Largest discovery document in bytes. Default 262 144. */
+  readonly maxDocumentBytes?: number;
+  /** Largest accepted `Signature`/`Signature-Input`/`Signature-Key` field in bytes. Default 16 384. */
+  readonly maxHeaderBytes?: number;
+  /** Called for every decision; never receives tokens or signatures. */
+  readonly onEvent?: (event: AAuthEvent) => void;
+}

@@ -1,0 +1,90 @@
+import { buildProblem, buildRequirementChallenge } from '../answers/build-answer.js';
+import type { Answer } from '../answers/answer.js';
+import type { AAuthRequest } from '../request/aauth-request.js';
+import { mintResourceToken } from '../resource/mint-resource-token.js';
+import type { ResourceSigningKey } from '../resource/resource-signing-key.js';
+import type { AAuthPrincipal } from './principal.js';
+import type { Requirement } from './requirement.js';
+
+/** What the authorization step needs from the verifier. */
+export interface AuthorizeConfig {
+  readonly resource: string;
+  readonly accessServer: string | undefined;
+  readonly signingKey: ResourceSigningKey | undefined;
+  readonly resourceTokenLifetime: number;
+  readonly now: () => number;
+}
+
+/** The decision on a verified principal. */
+export type Authorization =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly answer: Answer; readonly outcome: 'challenged' | 'denied'; readonly code: string };
+
+function challenge(requirement: 'agent-token' | 'person-token'): Authorization {
+  return { ok: false, answer: buildRequirementChallenge(requirement), outcome: 'challenged', code: requirement };
+}
+
+function deny(detail: string): Authorization {
+  return { ok: false, answer: buildProblem(403, 'denied', detail), outcome: 'denied', code: 'denied' };
+}
+
+/**
+ * Apply the route requirement and policy to a verified principal (digest §2.1 steps 8–10):
+ * the ladder auth ⊇ person ⊇ agent; a person or auth token short of what the route needs
+ * gets a resource-token challenge; a policy denial is a `403` with no signature headers.
+ */
+export async function authorize(
+  config: AuthorizeConfig,
+  principal: AAuthPrincipal,
+  requirement: Requirement,
+  request: AAuthRequest,
+): Promise<Authorization> {
+  const kind = principal.tokenType;
+  if (requirement.level !== 'agent' && kind === 'agent') return challenge('person-token');
+  let needed: readonly string[] = [];
+  if (requirement.level === 'auth') {
+    if (kind === 'person') needed = requirement.scopes;
+    else needed = requirement.scopes.filter((s) => !principal.scope.includes(s));
+  }
+  if (needed.length === 0 && requirement.policy) {
+    const decision = await requirement.policy(principal, request);
+    if (decision === 'deny') return deny('the request is not allowed');
+    if (typeof decision === 'object' && 'deny' in decision) return deny(decision.deny);
+    if (typeof decision === 'object' && 'needScopes' in decision) {
+      needed = decision.needScopes.filter((s) => kind === 'person' || !principal.scope.includes(s));
+      if (needed.length === 0) return deny('the request is not allowed');
+    }
+  }
+  if (needed.length === 0) return { ok: true };
+  if (kind === 'agent') return challenge('person-token');
+  return stepUp(config, principal, needed);
+}
+
+/** Mint a resource token from the presented person or auth token (AAuth-11 §6.7, §12 A40). */
+async function stepUp(config: AuthorizeConfig, principal: AAuthPrincipal, needed: readonly string[]): Promise<Authorization> {
+  const key = config.signingKey;
+  if (!key) return deny('this resource cannot issue resource tokens');
+  const ps = principal.ps as string;
+  // Step-up asks for the union of what the auth token holds and what is needed (digest §20 A40).
+  const scope = principal.tokenType === 'auth' ? [...new Set([...principal.scope, ...needed])] : [...needed];
+  const { token } = await mintResourceToken(key, {
+    iss: config.resource,
+    aud: config.accessServer ?? ps,
+    ps,
+    sub: principal.sub,
+    presentedJti: principal.jti,
+    agentJkt: principal.keyThumbprint,
+    scope,
+    missionS256: principal.missionS256,
+    tenant: principal.tenant,
+    account: principal.account,
+    now: config.now(),
+    lifetime: config.resourceTokenLifetime,
+  });
+  return {
+    ok: false,
+    answer: buildRequirementChallenge('auth-token', token),
+    outcome: 'challenged',
+    code: 'auth-token',
+  };
+}

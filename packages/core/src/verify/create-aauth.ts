@@ -1,0 +1,254 @@
+import { buildProblem, buildRequirementChallenge, buildSignatureFailure } from '../answers/build-answer.js';
+import type { Answer } from '../answers/answer.js';
+import { isDevServerIdentifier, isServerIdentifier } from '../identifiers/is-server-identifier.js';
+import type { FetchLike } from '../keys/fetch-like.js';
+import { IssuerKeyCache } from '../keys/issuer-key-cache.js';
+import { createMemoryReplayStore } from '../replay/replay-store.js';
+import type { AAuthRequest } from '../request/aauth-request.js';
+import { collectHeaderFields, fieldValue } from '../request/header-fields.js';
+import { createMemoryRevocationStore } from '../revocation/revocation-store.js';
+import type { TokenKind } from '../tokens/token-kind.js';
+import { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
+import type { AAuthEvent } from './aauth-event.js';
+import type { AAuthOptions, IssuerTrust } from './aauth-options.js';
+import { authorize } from './authorize.js';
+import type { AAuthPrincipal } from './principal.js';
+import { normalizeRequirement, type Requirement, type RequirementInput } from './requirement.js';
+import { SignedRequestVerifier, type VerifiedRequest } from './verify-signed-request.js';
+import type { VerifyFailure } from './verify-failure.js';
+
+/** The outcome of `verify()`: a principal, or the complete answer to send. */
+export type VerifyResult =
+  | {
+      readonly ok: true;
+      /** `undefined` only on an `optional` route reached without any signature. */
+      readonly principal: AAuthPrincipal | undefined;
+    }
+  | {
+      readonly ok: false;
+      readonly answer: Answer;
+      /** The error code, or the requirement the challenge asks for. */
+      readonly code: string;
+    };
+
+/** A configured AAuth resource: verifies requests and builds every answer. */
+export interface AAuth {
+  /** The resource identifier. */
+  readonly resource: string;
+  /** Validate a route requirement once (at route set-up); throws `TypeError` when wrong. */
+  requirement(input?: RequirementInput): Requirement;
+  /** Verify one request against a route requirement. Never throws for bad input. */
+  verify(request: AAuthRequest, requirement?: Requirement | RequirementInput): Promise<VerifyResult>;
+}
+
+const SUPPORTED_ALGS = new Set(['Ed25519', 'ES256']);
+const SUPPORTED_TOKEN_ALGS = new Set(['Ed25519', 'ES256', 'ES384']);
+const AUTHORITY = /^[a-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/;
+
+function positive(name: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new RangeError(`${name} must be a positive number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}`);
+  }
+  return value;
+}
+
+function trustFunction(name: string, trust: IssuerTrust | undefined, dev: boolean): (iss: string) => boolean | Promise<boolean> {
+  if (trust === 'any') return () => true;
+  if (typeof trust === 'function') return trust;
+  if (Array.isArray(trust)) {
+    for (const iss of trust) {
+      if (!(dev ? isDevServerIdentifier(iss) : isServerIdentifier(iss))) throw new TypeError(`${name}: ${JSON.stringify(iss)} is not a server identifier`);
+    }
+    const set = new Set<string>(trust);
+    return (iss) => set.has(iss);
+  }
+  throw new TypeError(`${name} must be 'any', a list of issuer identifiers, or a function`);
+}
+
+function isRequirement(value: unknown): value is Requirement {
+  return typeof value === 'object' && value !== null && 'level' in value && Object.isFrozen(value);
+}
+
+/** Create the resource verifier. Validates every option once; bad options throw here. */
+export function createAAuth(options: AAuthOptions): AAuth {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const dev = options.dev === true;
+  const resource = options.resource;
+  if (!(dev ? isDevServerIdentifier(resource) : isServerIdentifier(resource))) {
+    throw new TypeError('resource must be a server identifier: https, host only, lowercase (e.g. https://api.example)');
+  }
+  if (typeof options.trust !== 'object' || options.trust === null) throw new TypeError('trust is required');
+  const trustAgent = trustFunction('trust.agentProviders', options.trust.agentProviders, dev);
+  const trustPerson = trustFunction('trust.personServers', options.trust.personServers, dev);
+  const accessServer = options.trust.accessServer;
+  if (accessServer !== undefined && !(dev ? isDevServerIdentifier(accessServer) : isServerIdentifier(accessServer))) {
+    throw new TypeError('trust.accessServer must be a server identifier');
+  }
+  const authorities = options.authorities ?? [new URL(resource).host];
+  if (!Array.isArray(authorities) || authorities.length === 0) throw new TypeError('authorities must be a non-empty list');
+  for (const a of authorities) {
+    if (typeof a !== 'string' || !AUTHORITY.test(a)) throw new TypeError(`authorities: ${JSON.stringify(a)} is not a lowercase host[:port]`);
+  }
+  const algorithms = options.algorithms ?? ['Ed25519', 'ES256'];
+  for (const a of algorithms) if (!SUPPORTED_ALGS.has(a)) throw new TypeError(`algorithms: ${String(a)} is not supported`);
+  const tokenAlgorithms = options.tokenAlgorithms ?? ['Ed25519', 'ES256', 'ES384'];
+  for (const a of tokenAlgorithms) if (!SUPPORTED_TOKEN_ALGS.has(a)) throw new TypeError(`tokenAlgorithms: ${String(a)} is not supported`);
+  const window = positive('signatureWindow', options.signatureWindow, 60, 3600);
+  const iatBound = options.iatBound === false ? undefined : positive('iatBound', options.iatBound, window);
+  const lifetime = positive('resourceTokenLifetime', options.resourceTokenLifetime, 300, 300);
+  const now = options.now ?? (() => Date.now() / 1000);
+  if (typeof now !== 'function') throw new TypeError('now must be a function');
+  const fetch: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, { ...init, redirect: 'manual' }));
+  if (typeof fetch !== 'function') throw new TypeError('fetch must be a function');
+  const signingKey = options.signingKey;
+  if (signingKey !== undefined && (typeof signingKey.sign !== 'function' || typeof signingKey.kid !== 'string')) {
+    throw new TypeError('signingKey must come from loadResourceKey() or provide kid, alg, publicJwk and sign');
+  }
+  const onEvent = options.onEvent;
+  const additional = [...(options.additionalSignatureComponents ?? [])];
+
+  const keys = new IssuerKeyCache({
+    fetch,
+    now,
+    dev,
+    maxIssuers: positive('maxIssuers', options.maxIssuers, 1000),
+    minRefreshSeconds: 60,
+    maxAgeSeconds: 86_400,
+    defaultTtlSeconds: 300,
+    timeoutMs: positive('fetchTimeoutMs', options.fetchTimeoutMs, 3000, 60_000),
+    maxBytes: positive('maxDocumentBytes', options.maxDocumentBytes, 262_144),
+  });
+  const isTrustedIssuer = (kind: TokenKind, iss: string, claims: Readonly<Record<string, unknown>>): boolean | Promise<boolean> => {
+    if (kind === 'agent') return trustAgent(iss);
+    if (kind === 'person') return trustPerson(iss);
+    // Auth tokens: four-party only from the own AS, three-party from a trusted PS (§18 item 2).
+    if (accessServer !== undefined) return claims.dwk === 'aauth-access.json' && iss === accessServer;
+    return claims.dwk === 'aauth-person.json' && trustPerson(iss);
+  };
+  const tokens = new TokenVerifier({
+    resource,
+    now,
+    dev,
+    keys,
+    tokenAlgorithms: new Set(tokenAlgorithms),
+    iatBound,
+    isTrustedIssuer,
+    cacheSize: options.tokenCacheSize ?? 10_000,
+  });
+  const signed = new SignedRequestVerifier({
+    now,
+    window,
+    algorithms: new Set(algorithms),
+    acceptAlgorithms: Object.freeze([...algorithms]),
+    additionalComponents: additional,
+    authorities: new Set(authorities),
+    defaultAuthority: authorities[0] as string,
+    defaultScheme: new URL(resource).protocol.slice(0, -1),
+    maxHeaderBytes: positive('maxHeaderBytes', options.maxHeaderBytes, 16_384),
+    tokens,
+    replay: options.replay === false ? undefined : (options.replay ?? createMemoryReplayStore({ now })),
+    revocation: options.revocation ?? createMemoryRevocationStore({ now }),
+  });
+  const authorizeConfig = { resource, accessServer, signingKey, resourceTokenLifetime: lifetime, now };
+
+  const requirementOf = (input?: RequirementInput): Requirement => {
+    const req = normalizeRequirement(input);
+    if (req.level !== 'agent' && signingKey === undefined && req.level === 'auth') {
+      throw new TypeError('a route that needs an auth token requires the signingKey option (resource tokens)');
+    }
+    return req;
+  };
+
+  const verify = async (request: AAuthRequest, input?: Requirement | RequirementInput): Promise<VerifyResult> => {
+    const started = performance.now();
+    const requirement = isRequirement(input) ? input : requirementOf(input);
+    let verified: VerifiedRequest | undefined;
+    const finish = (result: VerifyResult, outcome: AAuthEvent['outcome'], detail?: string): VerifyResult => {
+      if (onEvent) {
+        const token = verified?.token;
+        const q = request.target.indexOf('?');
+        try {
+          onEvent({
+            outcome,
+            code: result.ok ? undefined : (result.code as AAuthEvent['code']),
+            status: result.ok ? 200 : result.answer.status,
+            method: request.method,
+            path: q === -1 ? request.target : request.target.slice(0, q),
+            requirement: requirement.level,
+            tokenType: token?.kind,
+            iss: token?.iss,
+            sub: token?.sub,
+            jti: token?.jti,
+            keyThumbprint: verified?.keyThumbprint,
+            durationMs: performance.now() - started,
+            detail,
+          });
+        } catch {
+          // An observer must never change the answer.
+        }
+      }
+      return result;
+    };
+    try {
+      const fields = collectHeaderFields(request.headers);
+      const signature = fieldValue(fields, 'signature');
+      const input = fieldValue(fields, 'signature-input');
+      const key = fieldValue(fields, 'signature-key');
+      if (signature === undefined && input === undefined && key === undefined) {
+        if (requirement.optional) return finish({ ok: true, principal: undefined }, 'verified', 'unsigned, optional route');
+        const level = requirement.level === 'agent' ? 'agent-token' : 'person-token';
+        return finish({ ok: false, answer: buildRequirementChallenge(level), code: level }, 'challenged');
+      }
+      if (signature === undefined || input === undefined || key === undefined) {
+        return finish(failureResult({ kind: 'signature', code: 'invalid_signature', detail: 'Signature, Signature-Input and Signature-Key must all be present' }), 'error');
+      }
+      const outcome = await signed.verify(request, fields, { input, signature, key }, requirement.components);
+      if (!outcome.ok) {
+        const f = outcome.failure;
+        return finish(failureResult(f), f.kind === 'problem' && f.status === 403 ? 'denied' : 'error', f.detail);
+      }
+      verified = outcome.verified;
+      const principal = toPrincipal(verified);
+      const decision = await authorize(authorizeConfig, principal, requirement, request);
+      if (!decision.ok) return finish({ ok: false, answer: decision.answer, code: decision.code }, decision.outcome);
+      return finish({ ok: true, principal }, 'verified');
+    } catch {
+      // Defensive: bad input must never become a 500 or an unhandled rejection.
+      return finish(failureResult({ kind: 'signature', code: 'invalid_signature', detail: 'the request could not be verified' }), 'error');
+    }
+  };
+
+  return Object.freeze({ resource, requirement: requirementOf, verify });
+}
+
+function failureResult(f: VerifyFailure): VerifyResult {
+  if (f.kind === 'signature') return { ok: false, answer: buildSignatureFailure(f.code, f.detail, f.extras), code: f.code };
+  return { ok: false, answer: buildProblem(f.status, f.code, f.detail, f.headers), code: f.code };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function toPrincipal(v: VerifiedRequest): AAuthPrincipal {
+  const t = v.token;
+  const c = t.claims;
+  return Object.freeze({
+    tokenType: t.kind,
+    iss: t.iss,
+    sub: t.sub,
+    jti: t.jti,
+    ps: t.ps,
+    aud: t.aud,
+    scope: t.scope,
+    missionS256: str(c.mission_s256),
+    tenant: str(c.tenant),
+    account: t.kind === 'auth' ? str(c.account) : undefined,
+    agent: t.kind === 'agent' ? { iss: t.iss, sub: t.sub, parentAgent: str(c.parent_agent) } : undefined,
+    person: t.kind === 'agent' ? undefined : { iss: t.ps as string, sub: t.sub },
+    keyThumbprint: v.keyThumbprint,
+    signature: v.signature,
+    claims: c,
+  });
+}

@@ -1,0 +1,15 @@
+export {
+  type AddressClass,
+  type AddressPolicy,
+  classifyAddress,
+  isAddressAllowed,
+} from './address-policy.js';
+export { EgressError, type EgressErrorCode } from './egress-error.js';
+export {
+  type CaInput,
+  createGuardedFetch,
+  type FetchLike,
+  type GuardedFetchOptions,
+  type LookupAddress,
+  type LookupAll,
+} from './guarded-fetch.js';
