@@ -1,19 +1,48 @@
 export type { Answer } from './answers/answer.js';
-export { buildProblem, buildRequirementChallenge, buildSignatureFailure, type SignatureFailureExtras } from './answers/build-answer.js';
-export type { AAuthErrorCode, AnswerErrorCode, RequirementLevel, SignatureErrorCode } from './errors/error-codes.js';
+export {
+  buildProblem,
+  buildRequirementChallenge,
+  buildSignatureFailure,
+  type SignatureFailureExtras,
+} from './answers/build-answer.js';
+export type {
+  AAuthErrorCode,
+  AnswerErrorCode,
+  RequirementLevel,
+  SignatureErrorCode,
+} from './errors/error-codes.js';
 export { computeContentDigest } from './httpsig/content-digest.js';
 export { isAgentIdentifier } from './identifiers/is-agent-identifier.js';
 export { isDevServerIdentifier, isServerIdentifier } from './identifiers/is-server-identifier.js';
 export { jwkThumbprint } from './jwk/jwk-thumbprint.js';
 export type { FetchLike } from './keys/fetch-like.js';
-export { createMemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './replay/replay-store.js';
+export {
+  createMemoryReplayStore,
+  type MemoryReplayStoreOptions,
+  type ReplayStore,
+} from './replay/replay-store.js';
 export type { AAuthRequest, HeaderInput } from './request/aauth-request.js';
 export { mintResourceToken, type ResourceTokenInput } from './resource/mint-resource-token.js';
-export { generateResourceKey, type LoadResourceKeyOptions, loadResourceKey, type ResourceSigningKey } from './resource/resource-signing-key.js';
-export { createMemoryRevocationStore, type MemoryRevocationStoreOptions, type RevocationStore } from './revocation/revocation-store.js';
+export type { ResourceMetadataOptions } from './resource/resource-metadata.js';
+export {
+  generateResourceKey,
+  type LoadResourceKeyOptions,
+  loadResourceKey,
+  type ResourceSigningKey,
+} from './resource/resource-signing-key.js';
+export {
+  createMemoryRevocationStore,
+  type MemoryRevocationStoreOptions,
+  type RevocationStore,
+} from './revocation/revocation-store.js';
 export type { TokenKind } from './tokens/token-kind.js';
 export type { AAuthEvent } from './verify/aauth-event.js';
 export type { AAuthOptions, IssuerTrust, TrustOptions } from './verify/aauth-options.js';
 export { type AAuth, createAAuth, type VerifyResult } from './verify/create-aauth.js';
 export type { AAuthPrincipal, SignatureInfo } from './verify/principal.js';
-export type { PolicyDecision, PolicyFunction, Requirement, RequirementInput } from './verify/requirement.js';
+export type {
+  PolicyDecision,
+  PolicyFunction,
+  Requirement,
+  RequirementInput,
+} from './verify/requirement.js';

@@ -1,10 +1,20 @@
 import { serializeDictionary, serializeList, Token } from 'structured-headers';
-import { ERROR_TITLES, type AnswerErrorCode, type SignatureErrorCode } from '../errors/error-codes.js';
+import {
+  type AnswerErrorCode,
+  ERROR_TITLES,
+  type SignatureErrorCode,
+} from '../errors/error-codes.js';
 import type { Answer } from './answer.js';
 
 const PROBLEM = 'application/problem+json';
 
-function problemBody(code: string, title: string, status: number, detail: string, sigError: boolean): string {
+function problemBody(
+  code: string,
+  title: string,
+  status: number,
+  detail: string,
+  sigError: boolean,
+): string {
   const body: Record<string, unknown> = {};
   if (sigError) body.type = `urn:ietf:params:sig-error:${code}`;
   body.title = title;

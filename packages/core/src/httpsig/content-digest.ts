@@ -61,7 +61,7 @@ export async function computeContentDigest(
   body: Uint8Array,
   alg: ContentDigestAlgorithm = 'sha-256',
 ): Promise<string> {
-  const hash = HASHES[alg];
+  const hash = Object.hasOwn(HASHES, alg) ? HASHES[alg] : undefined;
   if (!hash) throw new TypeError(`unsupported Content-Digest algorithm: ${String(alg)}`);
   return `${alg}=:${encodeBase64(await hash(body))}:`;
 }

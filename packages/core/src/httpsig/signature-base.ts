@@ -44,27 +44,27 @@ export type SignatureBaseResult =
   | { readonly ok: false; readonly reason: string };
 
 // Structured fields whose type is registered (IANA HTTP Field Name registry, AAuth headers).
-const KNOWN_TYPES: Readonly<Record<string, StructuredFieldType>> = {
-  'accept-signature': 'dictionary',
-  'aauth-requirement': 'dictionary',
-  'cdn-cache-control': 'dictionary',
-  'content-digest': 'dictionary',
-  priority: 'dictionary',
-  'repr-digest': 'dictionary',
-  signature: 'dictionary',
-  'signature-error': 'dictionary',
-  'signature-input': 'dictionary',
-  'signature-key': 'dictionary',
-  'want-content-digest': 'dictionary',
-  'want-repr-digest': 'dictionary',
-  'aauth-capabilities': 'list',
-  'accept-signature-alg': 'list',
-  'accept-signature-scheme': 'list',
-  'cache-status': 'list',
-  'client-cert-chain': 'list',
-  'proxy-status': 'list',
-  'client-cert': 'item',
-};
+const KNOWN_TYPES: ReadonlyMap<string, StructuredFieldType> = new Map<string, StructuredFieldType>([
+  ['accept-signature', 'dictionary'],
+  ['aauth-requirement', 'dictionary'],
+  ['cdn-cache-control', 'dictionary'],
+  ['content-digest', 'dictionary'],
+  ['priority', 'dictionary'],
+  ['repr-digest', 'dictionary'],
+  ['signature', 'dictionary'],
+  ['signature-error', 'dictionary'],
+  ['signature-input', 'dictionary'],
+  ['signature-key', 'dictionary'],
+  ['want-content-digest', 'dictionary'],
+  ['want-repr-digest', 'dictionary'],
+  ['aauth-capabilities', 'list'],
+  ['accept-signature-alg', 'list'],
+  ['accept-signature-scheme', 'list'],
+  ['cache-status', 'list'],
+  ['client-cert-chain', 'list'],
+  ['proxy-status', 'list'],
+  ['client-cert', 'item'],
+]);
 
 const OBS_FOLD = /\r\n[ \t]+/g;
 
@@ -76,7 +76,10 @@ function typeOf(
   name: string,
   options: SignatureBaseOptions | undefined,
 ): StructuredFieldType | undefined {
-  return options?.fieldTypes?.[name] ?? KNOWN_TYPES[name];
+  // Own properties only: a field named `constructor` must not find Object's.
+  const hints = options?.fieldTypes;
+  if (hints !== undefined && Object.hasOwn(hints, name)) return hints[name];
+  return KNOWN_TYPES.get(name);
 }
 
 // RFC 9421 §2.1.1: strict re-serialisation. Without a known type, a Dictionary is tried first;

@@ -139,8 +139,9 @@ export async function importPublicJwk(
   jwk: Record<string, unknown>,
   alg: SignatureAlgorithm,
 ): Promise<PublicKey> {
+  // Own properties only: an untyped caller's `alg` must not reach Object.prototype.
+  if (!Object.hasOwn(PROFILES, alg)) throw new TypeError('unsupported algorithm');
   const p = PROFILES[alg];
-  if (!p) throw new TypeError('unsupported algorithm');
   const pub = publicMembers(jwk, p);
   if (nodeCrypto) {
     return {

@@ -37,7 +37,10 @@ export function checkSigningJwk(jwk: unknown, accepted: ReadonlySet<string>): Si
   if (typeof alg !== 'string') return fail('unsupported_algorithm', 'the key carries no alg');
   const shape = KEY_SHAPE[alg];
   if (!accepted.has(alg) || shape === undefined) {
-    return fail('unsupported_algorithm', `algorithm ${JSON.stringify(alg).slice(0, 40)} is not accepted`);
+    return fail(
+      'unsupported_algorithm',
+      `algorithm ${JSON.stringify(alg).slice(0, 40)} is not accepted`,
+    );
   }
   if (k.kty !== shape.kty || (shape.crv !== undefined && k.crv !== shape.crv)) {
     return fail('invalid_key', `the key type does not match ${alg}`);
@@ -45,7 +48,8 @@ export function checkSigningJwk(jwk: unknown, accepted: ReadonlySet<string>): Si
   const members = shape.kty === 'OKP' ? ['x'] : shape.kty === 'EC' ? ['x', 'y'] : ['n', 'e'];
   for (const m of members) {
     const v = k[m];
-    if (typeof v !== 'string') return fail('invalid_key', `the key is structurally incomplete (${m})`);
+    if (typeof v !== 'string')
+      return fail('invalid_key', `the key is structurally incomplete (${m})`);
     const bytes = decodeBase64Url(v);
     if (bytes === undefined || (shape.size !== undefined && bytes.length !== shape.size)) {
       return fail('invalid_key', `the key member ${m} is not valid key material`);

@@ -3,7 +3,8 @@ import { sha256 } from '../internal/crypto.js';
 
 /** The RFC 7638 canonical JSON: required members only, in lexicographic order. */
 export function canonicalJwk(jwk: Readonly<Record<string, unknown>>): string | undefined {
-  const s = (v: unknown): string | undefined => (typeof v === 'string' ? JSON.stringify(v) : undefined);
+  const s = (v: unknown): string | undefined =>
+    typeof v === 'string' ? JSON.stringify(v) : undefined;
   const parts: (string | undefined)[] =
     jwk.kty === 'OKP'
       ? [`"crv":${s(jwk.crv)}`, `"kty":"OKP"`, `"x":${s(jwk.x)}`]

@@ -20,7 +20,9 @@ function isRefusedIpv4(host: string): boolean {
 }
 
 /** The URL-level part of egress admission that needs no DNS (digest §6). */
-export type EgressUrlCheck = { readonly ok: true; readonly url: URL } | { readonly ok: false; readonly detail: string };
+export type EgressUrlCheck =
+  | { readonly ok: true; readonly url: URL }
+  | { readonly ok: false; readonly detail: string };
 
 /**
  * `https` only; plain `http` only to a loopback host in development mode. IP literals in

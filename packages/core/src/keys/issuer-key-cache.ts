@@ -13,7 +13,12 @@ export interface IssuerKey {
 /** Why a key could not be had. */
 export type KeyLookupFailure = {
   readonly ok: false;
-  readonly code: 'issuer_missing' | 'issuer_mismatch' | 'unknown_key' | 'invalid_jwt' | 'unavailable';
+  readonly code:
+    | 'issuer_missing'
+    | 'issuer_mismatch'
+    | 'unknown_key'
+    | 'invalid_jwt'
+    | 'unavailable';
   readonly detail: string;
   /** Seconds until the next fetch is allowed (for `Retry-After`). */
   readonly retryAfter?: number;
@@ -83,7 +88,8 @@ export class IssuerKeyCache {
     }
     const key = set?.keys.get(kid);
     if (key) return { ok: true, key };
-    if (set) return { ok: false, code: 'unknown_key', detail: 'no key with that kid at the issuer' };
+    if (set)
+      return { ok: false, code: 'unknown_key', detail: 'no key with that kid at the issuer' };
     return (
       entry.lastError ?? {
         ok: false,
@@ -98,7 +104,11 @@ export class IssuerKeyCache {
    * A cached key failed to verify: refresh once if the interval allows and return the key
    * now published under that `kid` when it differs from the one that failed.
    */
-  async refreshAfterFailure(iss: string, dwk: string, failed: IssuerKey): Promise<IssuerKey | undefined> {
+  async refreshAfterFailure(
+    iss: string,
+    dwk: string,
+    failed: IssuerKey,
+  ): Promise<IssuerKey | undefined> {
     const entry = this.#entry(iss, dwk);
     if (this.#o.now() < entry.nextFetchAt && !entry.inflight) return undefined;
     await this.#refresh(entry, iss, dwk);
@@ -109,14 +119,24 @@ export class IssuerKeyCache {
   /** Whether `key` is still what the cache holds for its issuer (verified-token cache check). */
   isCurrent(iss: string, dwk: string, key: IssuerKey): boolean {
     const set = this.#entries.get(`${iss}\n${dwk}`)?.set;
-    return set !== undefined && set.keys.get(key.kid) === key && this.#o.now() - set.fetchedAt < this.#o.maxAgeSeconds;
+    return (
+      set !== undefined &&
+      set.keys.get(key.kid) === key &&
+      this.#o.now() - set.fetchedAt < this.#o.maxAgeSeconds
+    );
   }
 
   #entry(iss: string, dwk: string): Entry {
     const id = `${iss}\n${dwk}`;
     let entry = this.#entries.get(id);
     if (!entry) {
-      entry = { set: undefined, nextFetchAt: 0, failures: 0, lastError: undefined, inflight: undefined };
+      entry = {
+        set: undefined,
+        nextFetchAt: 0,
+        failures: 0,
+        lastError: undefined,
+        inflight: undefined,
+      };
       this.#entries.set(id, entry);
     }
     return entry;
@@ -157,18 +177,19 @@ export class IssuerKeyCache {
     return entry.inflight;
   }
 
-  async #fetch(
-    iss: string,
-    dwk: string,
-  ): Promise<{ ok: true; set: KeySet } | KeyLookupFailure> {
+  async #fetch(iss: string, dwk: string): Promise<{ ok: true; set: KeySet } | KeyLookupFailure> {
     const limits = { timeoutMs: this.#o.timeoutMs, maxBytes: this.#o.maxBytes, dev: this.#o.dev };
     const meta = await readJsonDocument(this.#o.fetch, `${iss}/.well-known/${dwk}`, limits);
-    if (!meta.ok) return { ok: false, code: 'unavailable', detail: `issuer metadata: ${meta.detail}` };
+    if (!meta.ok)
+      return { ok: false, code: 'unavailable', detail: `issuer metadata: ${meta.detail}` };
     const issuer = meta.json.issuer;
-    if (issuer === undefined) return { ok: false, code: 'issuer_missing', detail: 'issuer metadata has no issuer' };
-    if (issuer !== iss) return { ok: false, code: 'issuer_mismatch', detail: 'issuer metadata names another issuer' };
+    if (issuer === undefined)
+      return { ok: false, code: 'issuer_missing', detail: 'issuer metadata has no issuer' };
+    if (issuer !== iss)
+      return { ok: false, code: 'issuer_mismatch', detail: 'issuer metadata names another issuer' };
     const jwksUri = meta.json.jwks_uri;
-    if (typeof jwksUri !== 'string') return { ok: false, code: 'invalid_jwt', detail: 'issuer metadata has no jwks_uri' };
+    if (typeof jwksUri !== 'string')
+      return { ok: false, code: 'invalid_jwt', detail: 'issuer metadata has no jwks_uri' };
     const jwks = await readJsonDocument(this.#o.fetch, jwksUri, limits);
     if (!jwks.ok) return { ok: false, code: 'unavailable', detail: `issuer JWKS: ${jwks.detail}` };
     const list = Array.isArray(jwks.json.keys) ? (jwks.json.keys as unknown[]) : [];
@@ -177,7 +198,8 @@ export class IssuerKeyCache {
       // Unselected keys may be of types we do not implement (e.g. ML-DSA): never choke on them.
       if (typeof item !== 'object' || item === null) continue;
       const jwk = item as Record<string, unknown>;
-      if (typeof jwk.kid === 'string' && !keys.has(jwk.kid)) keys.set(jwk.kid, { kid: jwk.kid, jwk });
+      if (typeof jwk.kid === 'string' && !keys.has(jwk.kid))
+        keys.set(jwk.kid, { kid: jwk.kid, jwk });
     }
     const now = this.#o.now();
     const ttl = Math.min(

@@ -11,7 +11,11 @@ export interface DocumentFetchLimits {
 
 /** A fetched JSON object with the freshness its cache headers ask for. */
 export type FetchedDocument =
-  | { readonly ok: true; readonly json: Record<string, unknown>; readonly maxAge: number | undefined }
+  | {
+      readonly ok: true;
+      readonly json: Record<string, unknown>;
+      readonly maxAge: number | undefined;
+    }
   | { readonly ok: false; readonly detail: string };
 
 async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
@@ -79,7 +83,14 @@ export async function readJsonDocument(
     };
   } catch (error) {
     const aborted = controller.signal.aborted;
-    return { ok: false, detail: aborted ? 'timed out' : error instanceof SyntaxError ? 'invalid JSON' : 'fetch failed' };
+    return {
+      ok: false,
+      detail: aborted
+        ? 'timed out'
+        : error instanceof SyntaxError
+          ? 'invalid JSON'
+          : 'fetch failed',
+    };
   } finally {
     clearTimeout(timer);
   }

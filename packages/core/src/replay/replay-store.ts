@@ -24,7 +24,8 @@ export interface MemoryReplayStoreOptions {
  */
 export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}): ReplayStore {
   const max = options.maxEntries ?? 100_000;
-  if (!Number.isInteger(max) || max < 1) throw new RangeError('maxEntries must be a positive integer');
+  if (!Number.isInteger(max) || max < 1)
+    throw new RangeError('maxEntries must be a positive integer');
   const now = options.now ?? (() => Date.now() / 1000);
   const seen = new Lru<string, number>(max);
   return {

@@ -32,7 +32,10 @@ export interface ResourceTokenInput {
  * examples), so the same key and claims give the same bytes. `cnf`, `act` and any agent
  * identifier are never included (§6.7.1).
  */
-export async function mintResourceToken(key: ResourceSigningKey, input: ResourceTokenInput): Promise<{ token: string; jti: string; exp: number }> {
+export async function mintResourceToken(
+  key: ResourceSigningKey,
+  input: ResourceTokenInput,
+): Promise<{ token: string; jti: string; exp: number }> {
   const jti = input.jti ?? encodeBase64Url(randomBytes(16));
   const iat = Math.floor(input.now);
   const exp = iat + Math.min(Math.max(1, Math.floor(input.lifetime)), 300);

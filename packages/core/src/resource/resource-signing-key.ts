@@ -30,21 +30,31 @@ function inferAlg(jwk: Readonly<Record<string, unknown>>): ResourceAlgorithm | u
 }
 
 /** Load the resource's private key from a JWK (with `d`). Throws `TypeError` when unusable. */
-export async function loadResourceKey(privateJwk: Readonly<Record<string, unknown>>, options: LoadResourceKeyOptions = {}): Promise<ResourceSigningKey> {
+export async function loadResourceKey(
+  privateJwk: Readonly<Record<string, unknown>>,
+  options: LoadResourceKeyOptions = {},
+): Promise<ResourceSigningKey> {
   if (typeof privateJwk !== 'object' || privateJwk === null || typeof privateJwk.d !== 'string') {
     throw new TypeError('signing key: expected a private JWK with d');
   }
   const alg = options.alg ?? inferAlg(privateJwk);
   if (alg === undefined) throw new TypeError('signing key: alg must be Ed25519 or ES256');
-  const pub: Record<string, unknown> = { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x };
+  const pub: Record<string, unknown> = {
+    kty: privateJwk.kty,
+    crv: privateJwk.crv,
+    x: privateJwk.x,
+  };
   if (privateJwk.kty === 'EC') pub.y = privateJwk.y;
   const sign = await createSignBytes(privateJwk, alg);
-  const kid = options.kid ?? (typeof privateJwk.kid === 'string' ? privateJwk.kid : await jwkThumbprint(pub));
+  const kid =
+    options.kid ?? (typeof privateJwk.kid === 'string' ? privateJwk.kid : await jwkThumbprint(pub));
   return Object.freeze({ kid, alg, publicJwk: Object.freeze({ ...pub, kid, alg }), sign });
 }
 
 /** A fresh key for development (never persist it in production code paths). */
-export async function generateResourceKey(alg: ResourceAlgorithm = 'Ed25519'): Promise<{ key: ResourceSigningKey; privateJwk: Record<string, unknown> }> {
+export async function generateResourceKey(
+  alg: ResourceAlgorithm = 'Ed25519',
+): Promise<{ key: ResourceSigningKey; privateJwk: Record<string, unknown> }> {
   const { privateKey } = await generateKeyPair(alg, { extractable: true });
   const jwk = (await exportJWK(privateKey)) as Record<string, unknown>;
   const key = await loadResourceKey(jwk, { alg });

@@ -19,9 +19,12 @@ export interface MemoryRevocationStoreOptions {
 }
 
 /** Bounded in-memory revocation list for a single instance. */
-export function createMemoryRevocationStore(options: MemoryRevocationStoreOptions = {}): RevocationStore {
+export function createMemoryRevocationStore(
+  options: MemoryRevocationStoreOptions = {},
+): RevocationStore {
   const max = options.maxEntries ?? 100_000;
-  if (!Number.isInteger(max) || max < 1) throw new RangeError('maxEntries must be a positive integer');
+  if (!Number.isInteger(max) || max < 1)
+    throw new RangeError('maxEntries must be a positive integer');
   const now = options.now ?? (() => Date.now() / 1000);
   const revoked = new Lru<string, number>(max);
   const id = (iss: string, jti: string): string => `${iss}\n${jti}`;

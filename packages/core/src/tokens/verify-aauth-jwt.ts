@@ -1,7 +1,12 @@
 import { isAgentIdentifier } from '../identifiers/is-agent-identifier.js';
 import { isDevServerIdentifier, isServerIdentifier } from '../identifiers/is-server-identifier.js';
+import {
+  importPublicJwk,
+  type PublicKey,
+  type SignatureAlgorithm,
+  verifyBytes,
+} from '../internal/crypto.js';
 import { Lru } from '../internal/lru.js';
-import { type PublicKey, importPublicJwk, verifyBytes, type SignatureAlgorithm } from '../internal/crypto.js';
 import { checkSigningJwk, publicJwk } from '../jwk/check-signing-jwk.js';
 import type { IssuerKey, IssuerKeyCache } from '../keys/issuer-key-cache.js';
 import { problemFailure, sigFailure, type VerifyFailure } from '../verify/verify-failure.js';
@@ -20,7 +25,11 @@ export interface TokenVerifierConfig {
   /** Refuse an `iat` further ahead than this many seconds (`clock_skew`); `undefined` = no bound. */
   readonly iatBound: number | undefined;
   /** Trust decision before any fetch: untrusted issuers are never contacted. */
-  readonly isTrustedIssuer: (kind: TokenKind, iss: string, claims: Readonly<Record<string, unknown>>) => boolean | Promise<boolean>;
+  readonly isTrustedIssuer: (
+    kind: TokenKind,
+    iss: string,
+    claims: Readonly<Record<string, unknown>>,
+  ) => boolean | Promise<boolean>;
   /** Verified tokens remembered by their exact string (0 disables). */
   readonly cacheSize: number;
 }
@@ -61,8 +70,14 @@ export class TokenVerifier {
   async verify(jwt: string): Promise<TokenResult> {
     const now = this.#c.now();
     const cached = this.#cache?.get(jwt);
-    if (cached && cached.token.exp > now && this.#c.keys.isCurrent(cached.token.iss, cached.token.dwk, cached.key)) {
-      if (!(await this.#c.isTrustedIssuer(cached.token.kind, cached.token.iss, cached.token.claims))) {
+    if (
+      cached &&
+      cached.token.exp > now &&
+      this.#c.keys.isCurrent(cached.token.iss, cached.token.dwk, cached.key)
+    ) {
+      if (
+        !(await this.#c.isTrustedIssuer(cached.token.kind, cached.token.iss, cached.token.claims))
+      ) {
         return problemFailure(403, 'denied', 'the token issuer is not trusted here');
       }
       return { ok: true, token: cached.token };
@@ -76,8 +91,11 @@ export class TokenVerifier {
     if (typeof alg !== 'string' || !this.#c.tokenAlgorithms.has(alg)) {
       return invalid('the token alg is not an accepted fully-specified algorithm');
     }
-    if (typeof header.kid !== 'string' || header.kid === '') return invalid('the token header has no kid');
-    const validIss = this.#c.dev ? isDevServerIdentifier(payload.iss) : isServerIdentifier(payload.iss);
+    if (typeof header.kid !== 'string' || header.kid === '')
+      return invalid('the token header has no kid');
+    const validIss = this.#c.dev
+      ? isDevServerIdentifier(payload.iss)
+      : isServerIdentifier(payload.iss);
     if (!validIss) return invalid('the token iss is not a server identifier');
     const iss = payload.iss as string;
     if (!isDwkFor(kind, payload.dwk)) return invalid('the token dwk does not match its typ');
@@ -95,9 +113,14 @@ export class TokenVerifier {
     const lookup = await this.#c.keys.lookup(iss, dwk, header.kid);
     if (!lookup.ok) {
       if (lookup.code === 'unavailable') {
-        return problemFailure(503, 'temporarily_unavailable', 'the token issuer keys could not be fetched', {
-          'retry-after': String(lookup.retryAfter ?? 60),
-        });
+        return problemFailure(
+          503,
+          'temporarily_unavailable',
+          'the token issuer keys could not be fetched',
+          {
+            'retry-after': String(lookup.retryAfter ?? 60),
+          },
+        );
       }
       return sigFailure(lookup.code, lookup.detail);
     }
@@ -111,7 +134,10 @@ export class TokenVerifier {
         ok = await this.#checkJws(key, alg, decoded.signingInput, decoded.signature);
       }
     }
-    if (ok !== 'ok') return invalid(ok === 'bad-key' ? 'the issuer key is unusable' : 'the token signature does not verify');
+    if (ok !== 'ok')
+      return invalid(
+        ok === 'bad-key' ? 'the issuer key is unusable' : 'the token signature does not verify',
+      );
 
     const claims = this.#checkClaims(kind, iss, dwk, payload);
     if (!claims.ok) return claims;
@@ -142,7 +168,12 @@ export class TokenVerifier {
     return (await verifyBytes(publicKey, data, signature)) ? 'ok' : 'bad-signature';
   }
 
-  #checkClaims(kind: TokenKind, iss: string, dwk: string, p: Readonly<Record<string, unknown>>): TokenResult {
+  #checkClaims(
+    kind: TokenKind,
+    iss: string,
+    dwk: string,
+    p: Readonly<Record<string, unknown>>,
+  ): TokenResult {
     if (typeof p.jti !== 'string' || p.jti === '') return invalid('the token has no jti');
     if (typeof p.sub !== 'string' || p.sub === '') return invalid('the token has no sub');
     const exp = p.exp as number;
@@ -151,8 +182,13 @@ export class TokenVerifier {
     let aud: string | undefined;
     let scope: readonly string[] = [];
     if (kind === 'agent') {
-      if (!isAgentIdentifier(p.sub)) return invalid('the agent token sub is not an agent identifier');
-      if (p.ps !== undefined && !isServerIdentifier(p.ps) && !(this.#c.dev && isDevServerIdentifier(p.ps))) {
+      if (!isAgentIdentifier(p.sub))
+        return invalid('the agent token sub is not an agent identifier');
+      if (
+        p.ps !== undefined &&
+        !isServerIdentifier(p.ps) &&
+        !(this.#c.dev && isDevServerIdentifier(p.ps))
+      ) {
         return invalid('the agent token ps is not a server identifier');
       }
       if (p.parent_agent !== undefined && !isAgentIdentifier(p.parent_agent)) {
@@ -167,11 +203,15 @@ export class TokenVerifier {
       if (kind === 'person') {
         ps = iss;
       } else {
-        if (typeof p.ps !== 'string' || !(isServerIdentifier(p.ps) || (this.#c.dev && isDevServerIdentifier(p.ps)))) {
+        if (
+          typeof p.ps !== 'string' ||
+          !(isServerIdentifier(p.ps) || (this.#c.dev && isDevServerIdentifier(p.ps)))
+        ) {
           return invalid('the auth token has no valid ps');
         }
         // A PS-issued (three-party) auth token names itself as ps.
-        if (dwk === 'aauth-person.json' && p.ps !== iss) return invalid('the auth token ps is not its issuer');
+        if (dwk === 'aauth-person.json' && p.ps !== iss)
+          return invalid('the auth token ps is not its issuer');
         ps = p.ps;
         if (p.scope !== undefined) {
           if (typeof p.scope !== 'string') return invalid('the auth token scope is not a string');
@@ -181,7 +221,20 @@ export class TokenVerifier {
     }
     return {
       ok: true,
-      token: { kind, iss, dwk, sub: p.sub, jti: p.jti, iat, exp, ps, aud, scope, cnfJwk: (p.cnf as { jwk?: unknown } | undefined)?.jwk, claims: p },
+      token: {
+        kind,
+        iss,
+        dwk,
+        sub: p.sub,
+        jti: p.jti,
+        iat,
+        exp,
+        ps,
+        aud,
+        scope,
+        cnfJwk: (p.cnf as { jwk?: unknown } | undefined)?.jwk,
+        claims: p,
+      },
     };
   }
 }

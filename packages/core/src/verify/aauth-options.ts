@@ -1,5 +1,6 @@
 import type { FetchLike } from '../keys/fetch-like.js';
 import type { ReplayStore } from '../replay/replay-store.js';
+import type { ResourceMetadataOptions } from '../resource/resource-metadata.js';
 import type { ResourceSigningKey } from '../resource/resource-signing-key.js';
 import type { RevocationStore } from '../revocation/revocation-store.js';
 import type { AAuthEvent } from './aauth-event.js';
@@ -70,6 +71,8 @@ export interface AAuthOptions {
   readonly maxDocumentBytes?: number;
   /** Largest accepted `Signature`/`Signature-Input`/`Signature-Key` field in bytes. Default 16 384. */
   readonly maxHeaderBytes?: number;
+  /** Optional members of the published `aauth-resource.json`. Default: the required ones only. */
+  readonly metadata?: ResourceMetadataOptions;
   /** Called for every decision; never receives tokens or signatures. */
   readonly onEvent?: (event: AAuthEvent) => void;
 }

@@ -1,5 +1,5 @@
-import { buildProblem, buildRequirementChallenge } from '../answers/build-answer.js';
 import type { Answer } from '../answers/answer.js';
+import { buildProblem, buildRequirementChallenge } from '../answers/build-answer.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
 import { mintResourceToken } from '../resource/mint-resource-token.js';
 import type { ResourceSigningKey } from '../resource/resource-signing-key.js';
@@ -18,14 +18,29 @@ export interface AuthorizeConfig {
 /** The decision on a verified principal. */
 export type Authorization =
   | { readonly ok: true }
-  | { readonly ok: false; readonly answer: Answer; readonly outcome: 'challenged' | 'denied'; readonly code: string };
+  | {
+      readonly ok: false;
+      readonly answer: Answer;
+      readonly outcome: 'challenged' | 'denied';
+      readonly code: string;
+    };
 
 function challenge(requirement: 'agent-token' | 'person-token'): Authorization {
-  return { ok: false, answer: buildRequirementChallenge(requirement), outcome: 'challenged', code: requirement };
+  return {
+    ok: false,
+    answer: buildRequirementChallenge(requirement),
+    outcome: 'challenged',
+    code: requirement,
+  };
 }
 
 function deny(detail: string): Authorization {
-  return { ok: false, answer: buildProblem(403, 'denied', detail), outcome: 'denied', code: 'denied' };
+  return {
+    ok: false,
+    answer: buildProblem(403, 'denied', detail),
+    outcome: 'denied',
+    code: 'denied',
+  };
 }
 
 /**
@@ -61,12 +76,17 @@ export async function authorize(
 }
 
 /** Mint a resource token from the presented person or auth token (AAuth-11 §6.7, §12 A40). */
-async function stepUp(config: AuthorizeConfig, principal: AAuthPrincipal, needed: readonly string[]): Promise<Authorization> {
+async function stepUp(
+  config: AuthorizeConfig,
+  principal: AAuthPrincipal,
+  needed: readonly string[],
+): Promise<Authorization> {
   const key = config.signingKey;
   if (!key) return deny('this resource cannot issue resource tokens');
   const ps = principal.ps as string;
   // Step-up asks for the union of what the auth token holds and what is needed (digest §20 A40).
-  const scope = principal.tokenType === 'auth' ? [...new Set([...principal.scope, ...needed])] : [...needed];
+  const scope =
+    principal.tokenType === 'auth' ? [...new Set([...principal.scope, ...needed])] : [...needed];
   const { token } = await mintResourceToken(key, {
     iss: config.resource,
     aud: config.accessServer ?? ps,

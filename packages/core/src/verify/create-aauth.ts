@@ -1,11 +1,17 @@
-import { buildProblem, buildRequirementChallenge, buildSignatureFailure } from '../answers/build-answer.js';
 import type { Answer } from '../answers/answer.js';
+import {
+  buildProblem,
+  buildRequirementChallenge,
+  buildSignatureFailure,
+} from '../answers/build-answer.js';
 import { isDevServerIdentifier, isServerIdentifier } from '../identifiers/is-server-identifier.js';
 import type { FetchLike } from '../keys/fetch-like.js';
 import { IssuerKeyCache } from '../keys/issuer-key-cache.js';
 import { createMemoryReplayStore } from '../replay/replay-store.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
 import { collectHeaderFields, fieldValue } from '../request/header-fields.js';
+import { buildResourceMetadata } from '../resource/resource-metadata.js';
+import { buildJwks, serveWellKnown } from '../resource/serve-well-known.js';
 import { createMemoryRevocationStore } from '../revocation/revocation-store.js';
 import type { TokenKind } from '../tokens/token-kind.js';
 import { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
@@ -14,8 +20,8 @@ import type { AAuthOptions, IssuerTrust } from './aauth-options.js';
 import { authorize } from './authorize.js';
 import type { AAuthPrincipal } from './principal.js';
 import { normalizeRequirement, type Requirement, type RequirementInput } from './requirement.js';
-import { SignedRequestVerifier, type VerifiedRequest } from './verify-signed-request.js';
 import type { VerifyFailure } from './verify-failure.js';
+import { SignedRequestVerifier, type VerifiedRequest } from './verify-signed-request.js';
 
 /** The outcome of `verify()`: a principal, or the complete answer to send. */
 export type VerifyResult =
@@ -38,27 +44,51 @@ export interface AAuth {
   /** Validate a route requirement once (at route set-up); throws `TypeError` when wrong. */
   requirement(input?: RequirementInput): Requirement;
   /** Verify one request against a route requirement. Never throws for bad input. */
-  verify(request: AAuthRequest, requirement?: Requirement | RequirementInput): Promise<VerifyResult>;
+  verify(
+    request: AAuthRequest,
+    requirement?: Requirement | RequirementInput,
+  ): Promise<VerifyResult>;
+  /**
+   * The answer for the resource metadata or JWKS path (`GET`, `HEAD`, `OPTIONS`), or
+   * `undefined` when `target` is neither. Serve it before any verification.
+   */
+  wellKnown(method: string, target: string): Answer | undefined;
+  /** The published `aauth-resource.json` document. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** The published JWKS (public members, `kid`, `alg`). */
+  readonly jwks: { readonly keys: readonly Readonly<Record<string, unknown>>[] };
 }
 
 const SUPPORTED_ALGS = new Set(['Ed25519', 'ES256']);
 const SUPPORTED_TOKEN_ALGS = new Set(['Ed25519', 'ES256', 'ES384']);
 const AUTHORITY = /^[a-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/;
 
-function positive(name: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+function positive(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
-    throw new RangeError(`${name} must be a positive number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}`);
+    throw new RangeError(
+      `${name} must be a positive number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}`,
+    );
   }
   return value;
 }
 
-function trustFunction(name: string, trust: IssuerTrust | undefined, dev: boolean): (iss: string) => boolean | Promise<boolean> {
+function trustFunction(
+  name: string,
+  trust: IssuerTrust | undefined,
+  dev: boolean,
+): (iss: string) => boolean | Promise<boolean> {
   if (trust === 'any') return () => true;
   if (typeof trust === 'function') return trust;
   if (Array.isArray(trust)) {
     for (const iss of trust) {
-      if (!(dev ? isDevServerIdentifier(iss) : isServerIdentifier(iss))) throw new TypeError(`${name}: ${JSON.stringify(iss)} is not a server identifier`);
+      if (!(dev ? isDevServerIdentifier(iss) : isServerIdentifier(iss)))
+        throw new TypeError(`${name}: ${JSON.stringify(iss)} is not a server identifier`);
     }
     const set = new Set<string>(trust);
     return (iss) => set.has(iss);
@@ -72,38 +102,57 @@ function isRequirement(value: unknown): value is Requirement {
 
 /** Create the resource verifier. Validates every option once; bad options throw here. */
 export function createAAuth(options: AAuthOptions): AAuth {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('options must be an object');
   const dev = options.dev === true;
   const resource = options.resource;
   if (!(dev ? isDevServerIdentifier(resource) : isServerIdentifier(resource))) {
-    throw new TypeError('resource must be a server identifier: https, host only, lowercase (e.g. https://api.example)');
+    throw new TypeError(
+      'resource must be a server identifier: https, host only, lowercase (e.g. https://api.example)',
+    );
   }
-  if (typeof options.trust !== 'object' || options.trust === null) throw new TypeError('trust is required');
+  if (typeof options.trust !== 'object' || options.trust === null)
+    throw new TypeError('trust is required');
   const trustAgent = trustFunction('trust.agentProviders', options.trust.agentProviders, dev);
   const trustPerson = trustFunction('trust.personServers', options.trust.personServers, dev);
   const accessServer = options.trust.accessServer;
-  if (accessServer !== undefined && !(dev ? isDevServerIdentifier(accessServer) : isServerIdentifier(accessServer))) {
+  if (
+    accessServer !== undefined &&
+    !(dev ? isDevServerIdentifier(accessServer) : isServerIdentifier(accessServer))
+  ) {
     throw new TypeError('trust.accessServer must be a server identifier');
   }
   const authorities = options.authorities ?? [new URL(resource).host];
-  if (!Array.isArray(authorities) || authorities.length === 0) throw new TypeError('authorities must be a non-empty list');
+  if (!Array.isArray(authorities) || authorities.length === 0)
+    throw new TypeError('authorities must be a non-empty list');
   for (const a of authorities) {
-    if (typeof a !== 'string' || !AUTHORITY.test(a)) throw new TypeError(`authorities: ${JSON.stringify(a)} is not a lowercase host[:port]`);
+    if (typeof a !== 'string' || !AUTHORITY.test(a))
+      throw new TypeError(`authorities: ${JSON.stringify(a)} is not a lowercase host[:port]`);
   }
   const algorithms = options.algorithms ?? ['Ed25519', 'ES256'];
-  for (const a of algorithms) if (!SUPPORTED_ALGS.has(a)) throw new TypeError(`algorithms: ${String(a)} is not supported`);
+  for (const a of algorithms)
+    if (!SUPPORTED_ALGS.has(a)) throw new TypeError(`algorithms: ${String(a)} is not supported`);
   const tokenAlgorithms = options.tokenAlgorithms ?? ['Ed25519', 'ES256', 'ES384'];
-  for (const a of tokenAlgorithms) if (!SUPPORTED_TOKEN_ALGS.has(a)) throw new TypeError(`tokenAlgorithms: ${String(a)} is not supported`);
+  for (const a of tokenAlgorithms)
+    if (!SUPPORTED_TOKEN_ALGS.has(a))
+      throw new TypeError(`tokenAlgorithms: ${String(a)} is not supported`);
   const window = positive('signatureWindow', options.signatureWindow, 60, 3600);
-  const iatBound = options.iatBound === false ? undefined : positive('iatBound', options.iatBound, window);
+  const iatBound =
+    options.iatBound === false ? undefined : positive('iatBound', options.iatBound, window);
   const lifetime = positive('resourceTokenLifetime', options.resourceTokenLifetime, 300, 300);
   const now = options.now ?? (() => Date.now() / 1000);
   if (typeof now !== 'function') throw new TypeError('now must be a function');
-  const fetch: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, { ...init, redirect: 'manual' }));
+  const fetch: FetchLike =
+    options.fetch ?? ((url, init) => globalThis.fetch(url, { ...init, redirect: 'manual' }));
   if (typeof fetch !== 'function') throw new TypeError('fetch must be a function');
   const signingKey = options.signingKey;
-  if (signingKey !== undefined && (typeof signingKey.sign !== 'function' || typeof signingKey.kid !== 'string')) {
-    throw new TypeError('signingKey must come from loadResourceKey() or provide kid, alg, publicJwk and sign');
+  if (
+    signingKey !== undefined &&
+    (typeof signingKey.sign !== 'function' || typeof signingKey.kid !== 'string')
+  ) {
+    throw new TypeError(
+      'signingKey must come from loadResourceKey() or provide kid, alg, publicJwk and sign',
+    );
   }
   const onEvent = options.onEvent;
   const additional = [...(options.additionalSignatureComponents ?? [])];
@@ -119,11 +168,16 @@ export function createAAuth(options: AAuthOptions): AAuth {
     timeoutMs: positive('fetchTimeoutMs', options.fetchTimeoutMs, 3000, 60_000),
     maxBytes: positive('maxDocumentBytes', options.maxDocumentBytes, 262_144),
   });
-  const isTrustedIssuer = (kind: TokenKind, iss: string, claims: Readonly<Record<string, unknown>>): boolean | Promise<boolean> => {
+  const isTrustedIssuer = (
+    kind: TokenKind,
+    iss: string,
+    claims: Readonly<Record<string, unknown>>,
+  ): boolean | Promise<boolean> => {
     if (kind === 'agent') return trustAgent(iss);
     if (kind === 'person') return trustPerson(iss);
     // Auth tokens: four-party only from the own AS, three-party from a trusted PS (§18 item 2).
-    if (accessServer !== undefined) return claims.dwk === 'aauth-access.json' && iss === accessServer;
+    if (accessServer !== undefined)
+      return claims.dwk === 'aauth-access.json' && iss === accessServer;
     return claims.dwk === 'aauth-person.json' && trustPerson(iss);
   };
   const tokens = new TokenVerifier({
@@ -147,24 +201,62 @@ export function createAAuth(options: AAuthOptions): AAuth {
     defaultScheme: new URL(resource).protocol.slice(0, -1),
     maxHeaderBytes: positive('maxHeaderBytes', options.maxHeaderBytes, 16_384),
     tokens,
-    replay: options.replay === false ? undefined : (options.replay ?? createMemoryReplayStore({ now })),
+    replay:
+      options.replay === false ? undefined : (options.replay ?? createMemoryReplayStore({ now })),
     revocation: options.revocation ?? createMemoryRevocationStore({ now }),
   });
-  const authorizeConfig = { resource, accessServer, signingKey, resourceTokenLifetime: lifetime, now };
+  const metadata = buildResourceMetadata(options.metadata ?? {}, {
+    resource,
+    signatureWindow: window,
+    additionalSignatureComponents: additional,
+    algorithms,
+    dev,
+  });
+  const jwks = buildJwks(signingKey, options.previousKeys ?? []);
+  const jwksUrl = new URL(metadata.jwks_uri as string);
+  const routes = {
+    metadataPath: '/.well-known/aauth-resource.json',
+    jwksPath: jwksUrl.origin === new URL(resource).origin ? jwksUrl.pathname : undefined,
+    metadataBody: JSON.stringify(metadata),
+    jwksBody: JSON.stringify(jwks),
+  };
+  const describedScopes = options.metadata?.scopeDescriptions;
+  const authorizeConfig = {
+    resource,
+    accessServer,
+    signingKey,
+    resourceTokenLifetime: lifetime,
+    now,
+  };
 
   const requirementOf = (input?: RequirementInput): Requirement => {
     const req = normalizeRequirement(input);
     if (req.level !== 'agent' && signingKey === undefined && req.level === 'auth') {
-      throw new TypeError('a route that needs an auth token requires the signingKey option (resource tokens)');
+      throw new TypeError(
+        'a route that needs an auth token requires the signingKey option (resource tokens)',
+      );
+    }
+    // Resource tokens may only carry scopes the resource describes (AAuth-11 §11.10).
+    if (describedScopes) {
+      for (const s of req.scopes)
+        if (!Object.hasOwn(describedScopes, s))
+          throw new TypeError(`requirement.auth: scope ${s} is not in metadata.scopeDescriptions`);
     }
     return req;
   };
 
-  const verify = async (request: AAuthRequest, input?: Requirement | RequirementInput): Promise<VerifyResult> => {
+  const verify = async (
+    request: AAuthRequest,
+    input?: Requirement | RequirementInput,
+  ): Promise<VerifyResult> => {
     const started = performance.now();
     const requirement = isRequirement(input) ? input : requirementOf(input);
     let verified: VerifiedRequest | undefined;
-    const finish = (result: VerifyResult, outcome: AAuthEvent['outcome'], detail?: string): VerifyResult => {
+    const finish = (
+      result: VerifyResult,
+      outcome: AAuthEvent['outcome'],
+      detail?: string,
+    ): VerifyResult => {
       if (onEvent) {
         const token = verified?.token;
         const q = request.target.indexOf('?');
@@ -196,34 +288,73 @@ export function createAAuth(options: AAuthOptions): AAuth {
       const input = fieldValue(fields, 'signature-input');
       const key = fieldValue(fields, 'signature-key');
       if (signature === undefined && input === undefined && key === undefined) {
-        if (requirement.optional) return finish({ ok: true, principal: undefined }, 'verified', 'unsigned, optional route');
+        if (requirement.optional)
+          return finish({ ok: true, principal: undefined }, 'verified', 'unsigned, optional route');
         const level = requirement.level === 'agent' ? 'agent-token' : 'person-token';
-        return finish({ ok: false, answer: buildRequirementChallenge(level), code: level }, 'challenged');
+        return finish(
+          { ok: false, answer: buildRequirementChallenge(level), code: level },
+          'challenged',
+        );
       }
       if (signature === undefined || input === undefined || key === undefined) {
-        return finish(failureResult({ kind: 'signature', code: 'invalid_signature', detail: 'Signature, Signature-Input and Signature-Key must all be present' }), 'error');
+        return finish(
+          failureResult({
+            kind: 'signature',
+            code: 'invalid_signature',
+            detail: 'Signature, Signature-Input and Signature-Key must all be present',
+          }),
+          'error',
+        );
       }
-      const outcome = await signed.verify(request, fields, { input, signature, key }, requirement.components);
+      const outcome = await signed.verify(
+        request,
+        fields,
+        { input, signature, key },
+        requirement.components,
+      );
       if (!outcome.ok) {
         const f = outcome.failure;
-        return finish(failureResult(f), f.kind === 'problem' && f.status === 403 ? 'denied' : 'error', f.detail);
+        return finish(
+          failureResult(f),
+          f.kind === 'problem' && f.status === 403 ? 'denied' : 'error',
+          f.detail,
+        );
       }
       verified = outcome.verified;
       const principal = toPrincipal(verified);
       const decision = await authorize(authorizeConfig, principal, requirement, request);
-      if (!decision.ok) return finish({ ok: false, answer: decision.answer, code: decision.code }, decision.outcome);
+      if (!decision.ok)
+        return finish(
+          { ok: false, answer: decision.answer, code: decision.code },
+          decision.outcome,
+        );
       return finish({ ok: true, principal }, 'verified');
     } catch {
       // Defensive: bad input must never become a 500 or an unhandled rejection.
-      return finish(failureResult({ kind: 'signature', code: 'invalid_signature', detail: 'the request could not be verified' }), 'error');
+      return finish(
+        failureResult({
+          kind: 'signature',
+          code: 'invalid_signature',
+          detail: 'the request could not be verified',
+        }),
+        'error',
+      );
     }
   };
 
-  return Object.freeze({ resource, requirement: requirementOf, verify });
+  return Object.freeze({
+    resource,
+    requirement: requirementOf,
+    verify,
+    wellKnown: (method: string, target: string) => serveWellKnown(routes, method, target),
+    metadata,
+    jwks,
+  });
 }
 
 function failureResult(f: VerifyFailure): VerifyResult {
-  if (f.kind === 'signature') return { ok: false, answer: buildSignatureFailure(f.code, f.detail, f.extras), code: f.code };
+  if (f.kind === 'signature')
+    return { ok: false, answer: buildSignatureFailure(f.code, f.detail, f.extras), code: f.code };
   return { ok: false, answer: buildProblem(f.status, f.code, f.detail, f.headers), code: f.code };
 }
 
@@ -245,7 +376,8 @@ function toPrincipal(v: VerifiedRequest): AAuthPrincipal {
     missionS256: str(c.mission_s256),
     tenant: str(c.tenant),
     account: t.kind === 'auth' ? str(c.account) : undefined,
-    agent: t.kind === 'agent' ? { iss: t.iss, sub: t.sub, parentAgent: str(c.parent_agent) } : undefined,
+    agent:
+      t.kind === 'agent' ? { iss: t.iss, sub: t.sub, parentAgent: str(c.parent_agent) } : undefined,
     person: t.kind === 'agent' ? undefined : { iss: t.ps as string, sub: t.sub },
     keyThumbprint: v.keyThumbprint,
     signature: v.signature,

@@ -28,7 +28,9 @@ export interface AAuthPrincipal {
   readonly tenant: string | undefined;
   readonly account: string | undefined;
   /** Set for agent tokens: the agent identifier and its provider. */
-  readonly agent: { readonly iss: string; readonly sub: string; readonly parentAgent: string | undefined } | undefined;
+  readonly agent:
+    | { readonly iss: string; readonly sub: string; readonly parentAgent: string | undefined }
+    | undefined;
   /** Set for person and auth tokens: the person, keyed by `(ps, sub)`. */
   readonly person: { readonly iss: string; readonly sub: string } | undefined;
   /** RFC 7638 SHA-256 thumbprint of the signing key (`cnf.jwk`). */

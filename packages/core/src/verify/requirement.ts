@@ -1,5 +1,5 @@
-import type { AAuthPrincipal } from './principal.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
+import type { AAuthPrincipal } from './principal.js';
 
 /** What a policy function decides about a verified principal. */
 export type PolicyDecision =
@@ -53,16 +53,25 @@ export function normalizeRequirement(input: RequirementInput | undefined): Requi
   if (typeof input !== 'object' || input === null) {
     throw new TypeError("requirement must be 'agent', 'person' or an object");
   }
-  const scopes = input.auth === undefined ? [] : typeof input.auth === 'string' ? input.auth.split(' ').filter(Boolean) : [...input.auth];
+  const scopes =
+    input.auth === undefined
+      ? []
+      : typeof input.auth === 'string'
+        ? input.auth.split(' ').filter(Boolean)
+        : [...input.auth];
   for (const s of scopes) {
-    if (typeof s !== 'string' || !SCOPE_TOKEN.test(s)) throw new TypeError(`requirement.auth: invalid scope ${JSON.stringify(s)}`);
+    if (typeof s !== 'string' || !SCOPE_TOKEN.test(s))
+      throw new TypeError(`requirement.auth: invalid scope ${JSON.stringify(s)}`);
   }
-  if (input.auth !== undefined && scopes.length === 0) throw new TypeError('requirement.auth: name at least one scope');
+  if (input.auth !== undefined && scopes.length === 0)
+    throw new TypeError('requirement.auth: name at least one scope');
   const components = [...(input.components ?? [])];
   for (const c of components) {
-    if (typeof c !== 'string' || !COMPONENT.test(c)) throw new TypeError(`requirement.components: invalid component ${JSON.stringify(c)}`);
+    if (typeof c !== 'string' || !COMPONENT.test(c))
+      throw new TypeError(`requirement.components: invalid component ${JSON.stringify(c)}`);
   }
-  if (input.policy !== undefined && typeof input.policy !== 'function') throw new TypeError('requirement.policy must be a function');
+  if (input.policy !== undefined && typeof input.policy !== 'function')
+    throw new TypeError('requirement.policy must be a function');
   const level = input.auth !== undefined ? 'auth' : input.person ? 'person' : 'agent';
   return freeze(level, scopes, components, input.policy, input.optional === true);
 }
@@ -74,5 +83,11 @@ function freeze(
   policy: PolicyFunction | undefined,
   optional: boolean,
 ): Requirement {
-  return Object.freeze({ level, scopes: Object.freeze(scopes), components: Object.freeze(components), policy, optional });
+  return Object.freeze({
+    level,
+    scopes: Object.freeze(scopes),
+    components: Object.freeze(components),
+    policy,
+    optional,
+  });
 }

@@ -1,4 +1,11 @@
-import { type Dictionary, type InnerList, type Item, parseDictionary, Token } from 'structured-headers';
+import {
+  type Dictionary,
+  type InnerList,
+  type Item,
+  parseDictionary,
+  serializeByteSequence,
+  Token,
+} from 'structured-headers';
 import { sigFailure, type VerifyFailure } from './verify-failure.js';
 
 /** The one signature chosen for verification, with its three correlated members. */
@@ -34,11 +41,17 @@ export function selectSignature(
   signatureValue: string,
   keyValue: string,
   preferredSchemes: ReadonlySet<string>,
-): { readonly ok: true; readonly selected: SelectedSignature } | { readonly ok: false; readonly failure: VerifyFailure } {
+):
+  | { readonly ok: true; readonly selected: SelectedSignature }
+  | { readonly ok: false; readonly failure: VerifyFailure } {
   const inputs = parse(inputValue);
   const signatures = parse(signatureValue);
   const keys = parse(keyValue);
-  if (!inputs || !signatures || !keys) return sigFailure('invalid_signature', 'a signature header is not a valid structured dictionary');
+  if (!inputs || !signatures || !keys)
+    return sigFailure(
+      'invalid_signature',
+      'a signature header is not a valid structured dictionary',
+    );
   let candidates = [...inputs.keys()].filter((l) => signatures.has(l) && keys.has(l));
   if (candidates.length > 1) {
     candidates = candidates.filter((l) => preferredSchemes.has(schemeOf(keys.get(l)) ?? ''));
@@ -46,21 +59,37 @@ export function selectSignature(
   if (candidates.length !== 1) {
     return sigFailure(
       'invalid_signature',
-      candidates.length === 0 ? 'no label is present in all three signature headers' : 'more than one signature to choose from',
+      candidates.length === 0
+        ? 'no label is present in all three signature headers'
+        : 'more than one signature to choose from',
     );
   }
   const label = candidates[0] as string;
   const input = inputs.get(label) as Item | InnerList;
-  if (!Array.isArray(input[0])) return sigFailure('invalid_signature', 'Signature-Input member is not an inner list');
+  if (!Array.isArray(input[0]))
+    return sigFailure('invalid_signature', 'Signature-Input member is not an inner list');
   const sig = signatures.get(label) as Item | InnerList;
-  if (!(sig[0] instanceof ArrayBuffer)) return sigFailure('invalid_signature', 'Signature member is not a byte sequence');
+  if (!(sig[0] instanceof ArrayBuffer))
+    return sigFailure('invalid_signature', 'Signature member is not a byte sequence');
   const bytes = new Uint8Array(sig[0]);
-  if (bytes.length === 0) return sigFailure('invalid_signature', 'Signature member is empty or malformed');
+  // The parser tolerates unpadded base64; RFC 9651 byte sequences are strict (digest §20 A16).
+  if (!signatureValue.includes(serializeByteSequence(sig[0]))) {
+    return sigFailure('invalid_signature', 'Signature member is not strict base64');
+  }
+  if (bytes.length === 0)
+    return sigFailure('invalid_signature', 'Signature member is empty or malformed');
   const keyMember = keys.get(label) as Item | InnerList;
   const scheme = schemeOf(keyMember);
-  if (scheme === undefined) return sigFailure('invalid_signature', 'Signature-Key member has no scheme token');
+  if (scheme === undefined)
+    return sigFailure('invalid_signature', 'Signature-Key member has no scheme token');
   return {
     ok: true,
-    selected: { label, input: input as InnerList, signature: bytes, scheme, keyParams: keyMember[1] },
+    selected: {
+      label,
+      input: input as InnerList,
+      signature: bytes,
+      scheme,
+      keyParams: keyMember[1],
+    },
   };
 }

@@ -22,7 +22,12 @@ export function sigFailure(
   detail: string,
   extras?: SignatureFailureExtras,
 ): { readonly ok: false; readonly failure: VerifyFailure } {
-  return { ok: false, failure: extras ? { kind: 'signature', code, detail, extras } : { kind: 'signature', code, detail } };
+  return {
+    ok: false,
+    failure: extras
+      ? { kind: 'signature', code, detail, extras }
+      : { kind: 'signature', code, detail },
+  };
 }
 
 export function problemFailure(
@@ -31,5 +36,10 @@ export function problemFailure(
   detail: string,
   headers?: Readonly<Record<string, string>>,
 ): { readonly ok: false; readonly failure: VerifyFailure } {
-  return { ok: false, failure: headers ? { kind: 'problem', status, code, detail, headers } : { kind: 'problem', status, code, detail } };
+  return {
+    ok: false,
+    failure: headers
+      ? { kind: 'problem', status, code, detail, headers }
+      : { kind: 'problem', status, code, detail },
+  };
 }

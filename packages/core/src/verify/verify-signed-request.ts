@@ -2,16 +2,21 @@ import type { InnerList } from 'structured-headers';
 import { checkContentDigest } from '../httpsig/content-digest.js';
 import { buildSignatureBase } from '../httpsig/signature-base.js';
 import { encodeBase64Url, utf8Encode } from '../internal/base64.js';
-import { importPublicJwk, type PublicKey, type SignatureAlgorithm, verifyBytes } from '../internal/crypto.js';
+import {
+  importPublicJwk,
+  type PublicKey,
+  type SignatureAlgorithm,
+  verifyBytes,
+} from '../internal/crypto.js';
 import { Lru } from '../internal/lru.js';
 import { checkSigningJwk, publicJwk } from '../jwk/check-signing-jwk.js';
 import { canonicalJwk, jwkThumbprint } from '../jwk/jwk-thumbprint.js';
-import type { AAuthRequest } from '../request/aauth-request.js';
-import { type HeaderFields, fieldValue } from '../request/header-fields.js';
 import type { ReplayStore } from '../replay/replay-store.js';
+import type { AAuthRequest } from '../request/aauth-request.js';
+import { fieldValue, type HeaderFields } from '../request/header-fields.js';
 import type { RevocationStore } from '../revocation/revocation-store.js';
-import type { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
 import type { VerifiedToken } from '../tokens/verified-token.js';
+import type { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
 import type { SignatureInfo } from './principal.js';
 import { selectSignature } from './select-signature.js';
 import { sigFailure, type VerifyFailure } from './verify-failure.js';
@@ -73,7 +78,11 @@ export class SignedRequestVerifier {
     routeComponents: readonly string[],
   ): Promise<SignedRequestResult> {
     const c = this.#c;
-    if (headers.input.length > c.maxHeaderBytes || headers.signature.length > c.maxHeaderBytes || headers.key.length > c.maxHeaderBytes) {
+    if (
+      headers.input.length > c.maxHeaderBytes ||
+      headers.signature.length > c.maxHeaderBytes ||
+      headers.key.length > c.maxHeaderBytes
+    ) {
       return sigFailure('invalid_signature', 'a signature header is too large');
     }
     const selection = selectSignature(headers.input, headers.signature, headers.key, JWT_ONLY);
@@ -85,11 +94,17 @@ export class SignedRequestVerifier {
     if (!covered) return sigFailure('invalid_signature', 'a covered component is not a string');
     const required: string[] = [...MANDATED];
     const authorization = fieldValue(fields, 'authorization');
-    if (authorization !== undefined && /^aauth(?:\s|$)/i.test(authorization)) required.push('authorization');
-    for (const extra of [...c.additionalComponents, ...routeComponents]) if (!required.includes(extra)) required.push(extra);
+    if (authorization !== undefined && /^aauth(?:\s|$)/i.test(authorization))
+      required.push('authorization');
+    for (const extra of [...c.additionalComponents, ...routeComponents])
+      if (!required.includes(extra)) required.push(extra);
     const missing = required.filter((r) => !covered.plain.has(r));
     if (missing.length > 0) {
-      return sigFailure('invalid_input', `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not covered`, { requiredInput: required });
+      return sigFailure(
+        'invalid_input',
+        `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not covered`,
+        { requiredInput: required },
+      );
     }
 
     // Step 3: freshness.
@@ -104,28 +119,43 @@ export class SignedRequestVerifier {
       return sigFailure('invalid_signature', 'expires is not an integer');
     }
     const now = c.now();
-    if (now - created > c.window) return sigFailure('invalid_signature', 'the signature is too old');
-    if (created - now > c.window) return sigFailure('clock_skew', 'created is ahead of the resource clock', { date: new Date(now * 1000) });
-    if (expires !== undefined && expires < now) return sigFailure('invalid_signature', 'the signature has expired');
+    if (now - created > c.window)
+      return sigFailure('invalid_signature', 'the signature is too old');
+    if (created - now > c.window)
+      return sigFailure('clock_skew', 'created is ahead of the resource clock', {
+        date: new Date(now * 1000),
+      });
+    if (expires !== undefined && expires < now)
+      return sigFailure('invalid_signature', 'the signature has expired');
 
     // Step 4: scheme.
     if (sel.scheme !== 'jwt') {
-      return sigFailure('unsupported_scheme', 'agents must sign with the jwt scheme', { acceptSchemes: ['jwt'] });
+      return sigFailure('unsupported_scheme', 'agents must sign with the jwt scheme', {
+        acceptSchemes: ['jwt'],
+      });
     }
     const jwt = sel.keyParams.get('jwt');
-    if (typeof jwt !== 'string') return sigFailure('invalid_signature', 'the jwt scheme carries no jwt parameter');
+    if (typeof jwt !== 'string')
+      return sigFailure('invalid_signature', 'the jwt scheme carries no jwt parameter');
 
     // Step 5: the token and its confirmation key.
     const tokenResult = await c.tokens.verify(jwt);
     if (!tokenResult.ok) return tokenResult;
     const token = tokenResult.token;
     const cnf = token.cnfJwk;
-    if (cnf === undefined) return { ...sigFailure('invalid_key', 'the token has no cnf.jwk'), token };
+    if (cnf === undefined)
+      return { ...sigFailure('invalid_key', 'the token has no cnf.jwk'), token };
     // Step 6: the algorithm is the key's own alg.
     const keyCheck = checkSigningJwk(cnf, c.algorithms);
     if (!keyCheck.ok) {
       return {
-        ...sigFailure(keyCheck.code, keyCheck.detail, keyCheck.code === 'unsupported_algorithm' ? { acceptAlgorithms: c.acceptAlgorithms } : undefined),
+        ...sigFailure(
+          keyCheck.code,
+          keyCheck.detail,
+          keyCheck.code === 'unsupported_algorithm'
+            ? { acceptAlgorithms: c.acceptAlgorithms }
+            : undefined,
+        ),
         token,
       };
     }
@@ -139,13 +169,26 @@ export class SignedRequestVerifier {
     // Step 7: the signature over the base.
     const authority = request.authority ?? c.defaultAuthority;
     if (!c.authorities.has(authority.toLowerCase())) {
-      return { ...sigFailure('invalid_signature', 'the request was not addressed to an accepted authority'), token };
+      return {
+        ...sigFailure(
+          'invalid_signature',
+          'the request was not addressed to an accepted authority',
+        ),
+        token,
+      };
     }
     const base = buildSignatureBase(
-      { method: request.method, scheme: request.scheme ?? c.defaultScheme, authority, target: request.target, fields },
+      {
+        method: request.method,
+        scheme: request.scheme ?? c.defaultScheme,
+        authority,
+        target: request.target,
+        fields,
+      },
       sel.input,
     );
-    if (!base.ok) return { ...sigFailure('invalid_signature', `no signature base: ${base.reason}`), token };
+    if (!base.ok)
+      return { ...sigFailure('invalid_signature', `no signature base: ${base.reason}`), token };
     if (!(await verifyBytes(confirmation.key, utf8Encode(base.base), sel.signature))) {
       return { ...sigFailure('invalid_signature', 'the signature does not verify'), token };
     }
@@ -153,19 +196,40 @@ export class SignedRequestVerifier {
     // Content-Digest is checked against the bytes received whenever it is covered.
     if (covered.plain.has('content-digest')) {
       if (request.body === undefined) {
-        return { ...sigFailure('invalid_signature', 'the server could not read the raw body to check content-digest'), token };
+        return {
+          ...sigFailure(
+            'invalid_signature',
+            'the server could not read the raw body to check content-digest',
+          ),
+          token,
+        };
       }
-      const digest = await checkContentDigest(fieldValue(fields, 'content-digest') ?? '', request.body);
-      if (digest !== 'match') return { ...sigFailure('invalid_signature', `content-digest ${digest}`), token };
+      const digest = await checkContentDigest(
+        fieldValue(fields, 'content-digest') ?? '',
+        request.body,
+      );
+      if (digest !== 'match')
+        return { ...sigFailure('invalid_signature', `content-digest ${digest}`), token };
     }
 
     // Replay: the same signature by the same key inside the window.
     if (c.replay) {
-      const fresh = await c.replay.remember(`${confirmation.thumbprint}.${encodeBase64Url(sel.signature)}`, created + c.window);
-      if (!fresh) return { ...sigFailure('invalid_signature', 'the signature was already used'), token };
+      const fresh = await c.replay.remember(
+        `${confirmation.thumbprint}.${encodeBase64Url(sel.signature)}`,
+        created + c.window,
+      );
+      if (!fresh)
+        return { ...sigFailure('invalid_signature', 'the signature was already used'), token };
     }
     if (await c.revocation.isRevoked(token.iss, token.jti)) {
-      return { ...sigFailure('revoked_jwt', 'the token was revoked', token.kind === 'auth' ? { requirePersonToken: true } : undefined), token };
+      return {
+        ...sigFailure(
+          'revoked_jwt',
+          'the token was revoked',
+          token.kind === 'auth' ? { requirePersonToken: true } : undefined,
+        ),
+        token,
+      };
     }
     return {
       ok: true,
@@ -177,11 +241,16 @@ export class SignedRequestVerifier {
     };
   }
 
-  #confirmationKey(jwk: Record<string, unknown>, alg: SignatureAlgorithm): Promise<ConfirmationKey> {
+  #confirmationKey(
+    jwk: Record<string, unknown>,
+    alg: SignatureAlgorithm,
+  ): Promise<ConfirmationKey> {
     const id = `${alg}${canonicalJwk(jwk)}`;
     let entry = this.#cnfKeys.get(id);
     if (!entry) {
-      entry = Promise.all([jwkThumbprint(jwk), importPublicJwk(publicJwk(jwk), alg)]).then(([thumbprint, key]) => ({ thumbprint, key }));
+      entry = Promise.all([jwkThumbprint(jwk), importPublicJwk(publicJwk(jwk), alg)]).then(
+        ([thumbprint, key]) => ({ thumbprint, key }),
+      );
       // A failed import is not cached: the entry is dropped and the caller answers invalid_key.
       entry.catch(() => this.#cnfKeys.delete(id));
       this.#cnfKeys.set(id, entry);
@@ -200,4 +269,3 @@ function coveredNames(input: InnerList): { plain: Set<string>; list: string[] } 
   }
   return { plain, list };
 }
-

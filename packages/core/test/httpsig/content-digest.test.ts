@@ -31,6 +31,7 @@ describe('computeContentDigest (RFC 9530)', () => {
 
   it('throws for an algorithm it does not implement', async () => {
     await expect(computeContentDigest(body, 'md5' as never)).rejects.toThrow(TypeError);
+    await expect(computeContentDigest(body, 'constructor' as never)).rejects.toThrow(TypeError);
   });
 });
 

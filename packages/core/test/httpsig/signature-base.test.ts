@@ -161,6 +161,14 @@ describe('buildSignatureBase', () => {
     });
   });
 
+  it('looks up field types as own properties only', () => {
+    const c = ctx([['Constructor', 'a=1']]);
+    const r = buildSignatureBase(c, memberOf('sig=("constructor";key="a")', 'sig'), {
+      fieldTypes: {},
+    });
+    expect(r).toMatchObject({ ok: true, componentLines: ['"constructor";key="a": 1'] });
+  });
+
   it('parses an unknown ;sf field as a List when it is not a Dictionary', () => {
     const c = ctx([['X', '"s",   (1  2)']]);
     expect(base('sig=("x";sf)', c)).toMatchObject({ componentLines: ['"x";sf: "s", (1 2)'] });

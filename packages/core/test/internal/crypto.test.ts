@@ -132,6 +132,14 @@ describe.each([
     const ed = () => key('agent-ed25519').publicJwk;
     const ec = () => key('agent-es256').publicJwk;
 
+    it('an algorithm it does not implement', async () => {
+      for (const alg of ['EdDSA', 'RS256', 'constructor']) {
+        await expect(mod().importPublicJwk(ed(), alg as never)).rejects.toThrow(
+          'unsupported algorithm',
+        );
+      }
+    });
+
     it('kty that does not fit the algorithm', async () => {
       await expect(mod().importPublicJwk(ed(), 'ES256')).rejects.toThrow(/kty/);
       await expect(mod().importPublicJwk(ec(), 'Ed25519')).rejects.toThrow(/kty/);

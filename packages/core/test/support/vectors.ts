@@ -1,10 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { type AAuth, type AAuthRequest, createAAuth, createMemoryRevocationStore, loadResourceKey, type RequirementInput } from '../../src/index.ts';
+import {
+  type AAuth,
+  type AAuthRequest,
+  createAAuth,
+  createMemoryRevocationStore,
+  loadResourceKey,
+  type RequirementInput,
+} from '../../src/index.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the vector file is untyped JSON
 export type Json = any;
 
-export const vectors: Json = JSON.parse(readFileSync(new URL('../vectors/test-vectors-aauth-11.json', import.meta.url), 'utf8'));
+export const vectors: Json = JSON.parse(
+  readFileSync(new URL('../vectors/test-vectors-aauth-11.json', import.meta.url), 'utf8'),
+);
 
 export function group(name: string): Json[] {
   const g = vectors.groups.find((x: Json) => x.name === name);
@@ -22,7 +31,9 @@ export function fetchFor(fetch: Json, log: string[] = []): (url: string) => Prom
   return async (url: string) => {
     log.push(url);
     const r = map[url];
-    return r ? new Response(r.body, { status: r.status, headers: r.headers }) : new Response('', { status: 404 });
+    return r
+      ? new Response(r.body, { status: r.status, headers: r.headers })
+      : new Response('', { status: 404 });
   };
 }
 
@@ -42,12 +53,22 @@ export function targetOf(url: string): string {
 }
 
 export function toRequest(r: Json): AAuthRequest {
-  return { method: r.method, target: r.requestTarget ?? targetOf(r.url), headers: r.headers, body: bodyBytes(r.body) };
+  return {
+    method: r.method,
+    target: r.requestTarget ?? targetOf(r.url),
+    headers: r.headers,
+    body: bodyBytes(r.body),
+  };
 }
 
 export function requirementFor(route: Json): RequirementInput {
   const policy = route.denyAgents
-    ? { policy: (p: { agent?: { sub: string } | undefined }) => (p.agent && route.denyAgents.includes(p.agent.sub) ? 'deny' : 'allow') as 'deny' | 'allow' }
+    ? {
+        policy: (p: { agent?: { sub: string } | undefined }) =>
+          (p.agent && route.denyAgents.includes(p.agent.sub) ? 'deny' : 'allow') as
+            | 'deny'
+            | 'allow',
+      }
     : {};
   if (route.requires === 'person') return { person: true, ...policy };
   if (route.requires === 'auth') return { auth: route.scope, ...policy };
@@ -55,7 +76,11 @@ export function requirementFor(route: Json): RequirementInput {
 }
 
 /** A fresh verifier for one case, with the case clock (mutable for sequences). */
-export async function verifierFor(c: Json, clock: { now: number }, fetchLog: string[] = []): Promise<AAuth> {
+export async function verifierFor(
+  c: Json,
+  clock: { now: number },
+  fetchLog: string[] = [],
+): Promise<AAuth> {
   const r = c.resource;
   const revocation = createMemoryRevocationStore({ now: () => clock.now });
   for (const rev of r.revocations ?? []) revocation.revoke(rev.iss, rev.jti, clock.now + 3600);
@@ -65,7 +90,11 @@ export async function verifierFor(c: Json, clock: { now: number }, fetchLog: str
     algorithms: r.acceptedAlgorithms,
     signatureWindow: r.signatureWindow,
     additionalSignatureComponents: r.additionalSignatureComponents,
-    trust: { agentProviders: 'any', personServers: 'any', ...(r.accessServer ? { accessServer: r.accessServer } : {}) },
+    trust: {
+      agentProviders: 'any',
+      personServers: 'any',
+      ...(r.accessServer ? { accessServer: r.accessServer } : {}),
+    },
     signingKey: await loadResourceKey(vectors.keys[r.resourceTokenKey].privateJwk),
     revocation,
     now: () => clock.now,
