@@ -60,7 +60,9 @@ async function checkExpected(result: VerifyResult, e: Json, now: number): Promis
     expect(error).toBeInstanceOf(Token);
     expect(String(error)).toBe(e.signatureError.error);
     if (e.signatureError.required_input) {
-      const items = ((dict.get('required_input') ?? [[]])[0] as unknown as [string][]).map(([v]) => v);
+      const items = ((dict.get('required_input') ?? [[]])[0] as unknown as [string][]).map(
+        ([v]) => v,
+      );
       expect(new Set(items)).toEqual(new Set(e.signatureError.required_input));
     }
     const body = JSON.parse(answer.body);
