@@ -21,7 +21,11 @@ export const conformanceRoutes = {
     path: '/notes',
     requirement: { auth: ['notes:write'], components: ['content-type', 'content-digest'] },
   },
-  denied: { method: 'GET', path: '/denied', requirement: { policy: () => ({ deny: 'not for this agent' }) } },
+  denied: {
+    method: 'GET',
+    path: '/denied',
+    requirement: { policy: () => ({ deny: 'not for this agent' }) },
+  },
   optional: { method: 'GET', path: '/optional', requirement: { optional: true } },
   open: { method: 'GET', path: '/open', requirement: null },
 } as const satisfies Record<string, ConformanceRoute>;

@@ -40,9 +40,10 @@ export type { AAuthEvent } from './verify/aauth-event.js';
 export type { AAuthOptions, IssuerTrust, TrustOptions } from './verify/aauth-options.js';
 export { type AAuth, createAAuth, type VerifyResult } from './verify/create-aauth.js';
 export type { AAuthPrincipal, SignatureInfo } from './verify/principal.js';
-export type {
-  PolicyDecision,
-  PolicyFunction,
-  Requirement,
-  RequirementInput,
+export {
+  normalizeRequirement,
+  type PolicyDecision,
+  type PolicyFunction,
+  type Requirement,
+  type RequirementInput,
 } from './verify/requirement.js';

@@ -1,1 +1,24 @@
-export {};
+export { type DevKey, generateDevKey, importDevKey } from './agent-key.js';
+export {
+  type AgentTokenRequest,
+  createDevAgentProvider,
+  type DevAgentProvider,
+  type DevAgentProviderOptions,
+} from './dev-agent-provider.js';
+export {
+  type ConsentDecision,
+  type ConsentRequest,
+  createDevPersonServer,
+  type DevPersonServer,
+  type DevPersonServerOptions,
+  type PendingGrant,
+} from './dev-person-server.js';
+export { type SignedHeaders, type SignRequestInput, signRequest } from './sign-request.js';
+export {
+  type AgentExchange,
+  type AgentFetchInit,
+  createTestAgent,
+  type OutgoingRequest,
+  type TestAgent,
+  type TestAgentOptions,
+} from './test-agent.js';

@@ -46,6 +46,12 @@ export interface AAuthOptions {
   readonly additionalSignatureComponents?: readonly string[];
   /** Replay store, or `false` to rely on `created` alone. Default: bounded in-memory store. */
   readonly replay?: ReplayStore | false;
+  /**
+   * Methods whose signatures are refused a second time within the window. Default
+   * `['POST', 'PUT', 'PATCH', 'DELETE']` (digest §4.4): Ed25519 is deterministic, so two
+   * identical safe requests in the same second carry the same signature. `'all'` covers every method.
+   */
+  readonly replayMethods?: readonly string[] | 'all';
   /** Revocation store. Default: bounded in-memory store. */
   readonly revocation?: RevocationStore;
   /** Fetch for issuer metadata and JWKS. Default: global `fetch` under URL-level egress checks. */

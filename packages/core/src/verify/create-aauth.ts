@@ -203,6 +203,7 @@ export function createAAuth(options: AAuthOptions): AAuth {
     tokens,
     replay:
       options.replay === false ? undefined : (options.replay ?? createMemoryReplayStore({ now })),
+    replayMethods: replayMethods(options.replayMethods),
     revocation: options.revocation ?? createMemoryRevocationStore({ now }),
   });
   const metadata = buildResourceMetadata(options.metadata ?? {}, {
@@ -350,6 +351,14 @@ export function createAAuth(options: AAuthOptions): AAuth {
     metadata,
     jwks,
   });
+}
+
+function replayMethods(value: readonly string[] | 'all' | undefined): ReadonlySet<string> | 'all' {
+  if (value === 'all') return 'all';
+  const list = value ?? ['POST', 'PUT', 'PATCH', 'DELETE'];
+  if (!Array.isArray(list) || list.some((m) => typeof m !== 'string'))
+    throw new TypeError("replayMethods must be 'all' or a list of methods");
+  return new Set(list.map((m) => m.toUpperCase()));
 }
 
 function failureResult(f: VerifyFailure): VerifyResult {

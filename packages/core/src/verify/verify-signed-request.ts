@@ -38,6 +38,7 @@ export interface SignedRequestConfig {
   readonly maxHeaderBytes: number;
   readonly tokens: TokenVerifier;
   readonly replay: ReplayStore | undefined;
+  readonly replayMethods: ReadonlySet<string> | 'all';
   readonly revocation: RevocationStore;
 }
 
@@ -213,7 +214,10 @@ export class SignedRequestVerifier {
     }
 
     // Replay: the same signature by the same key inside the window.
-    if (c.replay) {
+    if (
+      c.replay &&
+      (c.replayMethods === 'all' || c.replayMethods.has(request.method.toUpperCase()))
+    ) {
       const fresh = await c.replay.remember(
         `${confirmation.thumbprint}.${encodeBase64Url(sel.signature)}`,
         created + c.window,

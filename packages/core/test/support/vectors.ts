@@ -97,6 +97,7 @@ export async function verifierFor(
     },
     signingKey: await loadResourceKey(vectors.keys[r.resourceTokenKey].privateJwk),
     revocation,
+    replayMethods: 'all',
     now: () => clock.now,
     fetch: fetchFor(c.fetch, fetchLog),
   });

@@ -1,0 +1,64 @@
+import { type AAuth, type AAuthOptions, createAAuth, generateResourceKey } from '@aauth-gate/core';
+import {
+  createDevAgentProvider,
+  createDevPersonServer,
+  createTestAgent,
+  type DevAgentProvider,
+  type DevPersonServer,
+  type TestAgent,
+} from '@aauth-gate/testing';
+
+/** The resource identifier the suite configures; requests reach the app through 127.0.0.1. */
+export const RESOURCE = 'https://resource.test';
+export const AUTHORITY = 'resource.test';
+
+/** Development issuers and two identically configured cores (app and reference). */
+export interface Fixture {
+  readonly agentProvider: DevAgentProvider;
+  readonly personServer: DevPersonServer;
+  /** Handed to the adapter's app. */
+  readonly app: AAuth;
+  /** Same configuration, own stores: computes the answer core itself gives for a request. */
+  readonly reference: AAuth;
+  newAgent(): Promise<TestAgent>;
+  /** Where the app listens, so the person server can reach the resource's JWKS. */
+  setAppUrl(url: string): void;
+  close(): Promise<void>;
+}
+
+export async function createFixture(): Promise<Fixture> {
+  let appUrl = RESOURCE;
+  // The resource identifier names the public origin; the app itself listens on 127.0.0.1.
+  const personServer = await createDevPersonServer({
+    fetch: (url) => fetch(url.replace(RESOURCE, appUrl)),
+  });
+  const agentProvider = await createDevAgentProvider({ personServer: personServer.issuer });
+  const { key } = await generateResourceKey();
+  const options: AAuthOptions = {
+    resource: RESOURCE,
+    dev: true,
+    authorities: [AUTHORITY],
+    trust: { agentProviders: [agentProvider.issuer], personServers: [personServer.issuer] },
+    signingKey: key,
+    metadata: {
+      scopeDescriptions: {
+        'notes:read': 'Read your notes',
+        'notes:write': 'Create and delete notes',
+      },
+    },
+  };
+  return {
+    agentProvider,
+    personServer,
+    app: createAAuth(options),
+    reference: createAAuth(options),
+    setAppUrl(url) {
+      appUrl = url;
+    },
+    newAgent: () => createTestAgent({ agentProvider, personServer, authority: AUTHORITY }),
+    async close() {
+      await agentProvider.close();
+      await personServer.close();
+    },
+  };
+}
