@@ -35,6 +35,11 @@ export {
   type MemoryRevocationStoreOptions,
   type RevocationStore,
 } from './revocation/revocation-store.js';
+export {
+  createMemoryStateStore,
+  type MemoryStateStoreOptions,
+  type StateStore,
+} from './state/state-store.js';
 export type { TokenKind } from './tokens/token-kind.js';
 export type { AAuthEvent } from './verify/aauth-event.js';
 export type { AAuthOptions, IssuerTrust, TrustOptions } from './verify/aauth-options.js';

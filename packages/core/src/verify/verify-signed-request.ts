@@ -19,7 +19,7 @@ import type { VerifiedToken } from '../tokens/verified-token.js';
 import type { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
 import type { SignatureInfo } from './principal.js';
 import { selectSignature } from './select-signature.js';
-import { sigFailure, type VerifyFailure } from './verify-failure.js';
+import { problemFailure, sigFailure, type VerifyFailure } from './verify-failure.js';
 
 const MANDATED = ['@method', '@authority', '@path', 'signature-key'] as const;
 const JWT_ONLY: ReadonlySet<string> = new Set(['jwt']);
@@ -213,24 +213,30 @@ export class SignedRequestVerifier {
         return { ...sigFailure('invalid_signature', `content-digest ${digest}`), token };
     }
 
-    // Replay: the same signature by the same key inside the window.
-    if (
-      c.replay &&
-      (c.replayMethods === 'all' || c.replayMethods.has(request.method.toUpperCase()))
-    ) {
-      const fresh = await c.replay.remember(
-        `${confirmation.thumbprint}.${encodeBase64Url(sel.signature)}`,
-        created + c.window,
-      );
-      if (!fresh)
+    // Replay and revocation state may live in a shared store that is down: answer 503
+    // (fail closed) rather than guess, and never a 500.
+    try {
+      const replayed =
+        c.replay !== undefined &&
+        (c.replayMethods === 'all' || c.replayMethods.has(request.method.toUpperCase())) &&
+        !(await c.replay.remember(
+          `${confirmation.thumbprint}.${encodeBase64Url(sel.signature)}`,
+          created + c.window,
+        ));
+      if (replayed)
         return { ...sigFailure('invalid_signature', 'the signature was already used'), token };
-    }
-    if (await c.revocation.isRevoked(token.iss, token.jti)) {
+      if (await c.revocation.isRevoked(token.iss, token.jti)) {
+        const extras = token.kind === 'auth' ? { requirePersonToken: true } : undefined;
+        return { ...sigFailure('revoked_jwt', 'the token was revoked', extras), token };
+      }
+    } catch {
+      const headers = { 'retry-after': '1' };
       return {
-        ...sigFailure(
-          'revoked_jwt',
-          'the token was revoked',
-          token.kind === 'auth' ? { requirePersonToken: true } : undefined,
+        ...problemFailure(
+          503,
+          'temporarily_unavailable',
+          'replay or revocation state is unavailable',
+          headers,
         ),
         token,
       };
