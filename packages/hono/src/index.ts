@@ -1,1 +1,7 @@
-export {};
+export {
+  type AAuthHono,
+  type AAuthHonoOptions,
+  type AAuthVariables,
+  aauthHono,
+  type HonoAdapterOptions,
+} from './aauth-hono.js';

@@ -76,6 +76,11 @@ export class IssuerKeyCache {
     this.#entries = new Lru(options.maxIssuers);
   }
 
+  /** Issuers currently cached (bounded by `maxIssuers`). */
+  get entriesSize(): number {
+    return this.#entries.size;
+  }
+
   /** The key for `kid`, fetching when absent, stale, or unknown (once per interval). */
   async lookup(iss: string, dwk: string, kid: string): Promise<KeyLookup> {
     const entry = this.#entry(iss, dwk);

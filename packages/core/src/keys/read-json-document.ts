@@ -60,32 +60,23 @@ export async function readJsonDocument(
   const admitted = checkEgressUrl(url, limits.dev);
   if (!admitted.ok) return { ok: false, detail: `egress refused: ${admitted.detail}` };
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), limits.timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The deadline holds even when a fetch ignores its signal: race it.
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error('timed out'));
+    }, limits.timeoutMs);
+  });
   try {
-    const response = await fetch(admitted.url.href, {
-      signal: controller.signal,
-      headers: { accept: 'application/json' },
-    });
-    if (response.status !== 200) {
-      await response.body?.cancel().catch(() => undefined);
-      return { ok: false, detail: `status ${response.status}` };
-    }
-    const bytes = await readCapped(response, limits.maxBytes);
-    if (!bytes) return { ok: false, detail: 'document too large' };
-    const json: unknown = JSON.parse(utf8Decode(bytes));
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      return { ok: false, detail: 'document is not a JSON object' };
-    }
-    return {
-      ok: true,
-      json: json as Record<string, unknown>,
-      maxAge: parseMaxAge(response.headers.get('cache-control')),
-    };
+    return await Promise.race([
+      fetchDocument(fetch, admitted.url.href, controller.signal, limits.maxBytes),
+      deadline,
+    ]);
   } catch (error) {
-    const aborted = controller.signal.aborted;
     return {
       ok: false,
-      detail: aborted
+      detail: controller.signal.aborted
         ? 'timed out'
         : error instanceof SyntaxError
           ? 'invalid JSON'
@@ -94,4 +85,28 @@ export async function readJsonDocument(
   } finally {
     clearTimeout(timer);
   }
+}
+
+async function fetchDocument(
+  fetch: FetchLike,
+  url: string,
+  signal: AbortSignal,
+  maxBytes: number,
+): Promise<FetchedDocument> {
+  const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => undefined);
+    return { ok: false, detail: `status ${response.status}` };
+  }
+  const bytes = await readCapped(response, maxBytes);
+  if (!bytes) return { ok: false, detail: 'document too large' };
+  const json: unknown = JSON.parse(utf8Decode(bytes));
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, detail: 'document is not a JSON object' };
+  }
+  return {
+    ok: true,
+    json: json as Record<string, unknown>,
+    maxAge: parseMaxAge(response.headers.get('cache-control')),
+  };
 }

@@ -26,6 +26,10 @@ export interface AAuthRequest {
   readonly authority?: string | undefined;
   /** `https` or `http`; defaults to the verifier's configured scheme. */
   readonly scheme?: string | undefined;
-  /** Raw body bytes when the request has content; `undefined` when the adapter has none. */
-  readonly body?: Uint8Array | undefined;
+  /**
+   * Raw body bytes when the request has content; `undefined` when the adapter has none. May be
+   * a function that reads them: core calls it only when the signature covers `content-digest`,
+   * so unsigned and digest-less requests are never buffered.
+   */
+  readonly body?: Uint8Array | (() => Promise<Uint8Array | undefined>) | undefined;
 }

@@ -196,7 +196,8 @@ export class SignedRequestVerifier {
 
     // Content-Digest is checked against the bytes received whenever it is covered.
     if (covered.plain.has('content-digest')) {
-      if (request.body === undefined) {
+      const body = typeof request.body === 'function' ? await request.body() : request.body;
+      if (body === undefined) {
         return {
           ...sigFailure(
             'invalid_signature',
@@ -205,10 +206,7 @@ export class SignedRequestVerifier {
           token,
         };
       }
-      const digest = await checkContentDigest(
-        fieldValue(fields, 'content-digest') ?? '',
-        request.body,
-      );
+      const digest = await checkContentDigest(fieldValue(fields, 'content-digest') ?? '', body);
       if (digest !== 'match')
         return { ...sigFailure('invalid_signature', `content-digest ${digest}`), token };
     }

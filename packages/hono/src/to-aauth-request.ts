@@ -1,0 +1,95 @@
+import type { AAuthRequest } from '@aauth-gate/core';
+import type { Context } from 'hono';
+
+/** What the translation needs from the adapter's options. */
+export interface TranslateSettings {
+  readonly maxBodyBytes: number;
+  readonly useHostHeader: boolean;
+}
+
+/**
+ * The request target exactly as on the wire. On `@hono/node-server` the raw request line's
+ * target (`c.env.incoming.url`), which the `Request` URL may have re-normalised; elsewhere the
+ * `Request` URL with its origin sliced off (never re-parsed) and no fragment.
+ */
+export function wireTarget(c: Context): string {
+  const incoming = (c.env as { incoming?: { url?: unknown } } | undefined)?.incoming;
+  if (typeof incoming?.url === 'string' && incoming.url !== '') return incoming.url;
+  const url = c.req.raw.url;
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start === -1) return '/';
+  const hash = url.indexOf('#', start);
+  return url.slice(start, hash === -1 ? undefined : hash);
+}
+
+/** Translate a Hono request into core's neutral request (reads the body when present). */
+export async function toAAuthRequest(c: Context, s: TranslateSettings): Promise<AAuthRequest> {
+  const raw = c.req.raw;
+  return {
+    method: raw.method,
+    target: wireTarget(c),
+    headers: raw.headers,
+    authority: s.useHostHeader ? (raw.headers.get('host') ?? undefined) : undefined,
+    body: await readBody(c, s.maxBodyBytes),
+  };
+}
+
+async function readBody(c: Context, max: number): Promise<Uint8Array | undefined> {
+  const raw = c.req.raw;
+  if (raw.method === 'GET' || raw.method === 'HEAD') return undefined;
+  const declared = raw.headers.get('content-length');
+  const known = declared !== null && !raw.headers.has('transfer-encoding');
+  if (known && !(Number(declared) <= max)) return undefined;
+  if (known || raw.bodyUsed) {
+    // Hono caches the bytes (or converts what an earlier middleware cached), so `c.req.json()`
+    // & co. still work in the handler.
+    return c.req.arrayBuffer().then(
+      (bytes) => (bytes.byteLength <= max ? new Uint8Array(bytes) : undefined),
+      () => undefined,
+    );
+  }
+  return raw.body === null ? undefined : readBounded(c, raw.body, max);
+}
+
+/**
+ * A body of unknown length: read at most `max` bytes, then give the handler a fresh request
+ * with the same bytes (the whole stream, when it was too large to hand to core).
+ */
+async function readBounded(
+  c: Context,
+  body: ReadableStream<Uint8Array>,
+  max: number,
+): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let reader: ReadableStreamDefaultReader<Uint8Array>;
+  try {
+    reader = body.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      chunks.push(r.value);
+      size += r.value.byteLength;
+      if (size > max) break;
+    }
+  } catch {
+    return undefined;
+  }
+  const bytes =
+    size > max ? undefined : new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer());
+  const replay =
+    bytes ??
+    new ReadableStream<Uint8Array>({
+      start: (ctl) => {
+        for (const chunk of chunks) ctl.enqueue(chunk);
+      },
+      pull: async (ctl) => {
+        const r = await reader.read();
+        if (r.done) ctl.close();
+        else ctl.enqueue(r.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+  const { url, method, headers, signal } = c.req.raw;
+  const init = { method, headers, signal, body: replay, duplex: 'half' };
+  c.req.raw = new Request(url, init as RequestInit);
+  return bytes;
+}
