@@ -1,4 +1,10 @@
 import { defineProject, mergeConfig } from 'vitest/config';
 import shared from '../../vitest.shared.ts';
 
-export default mergeConfig(shared, defineProject({ test: { name: 'nestjs' } }));
+export default mergeConfig(
+  shared,
+  defineProject({
+    oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
+    test: { name: 'nestjs' },
+  }),
+);

@@ -30,7 +30,7 @@ export async function createFixture(): Promise<Fixture> {
   let appUrl = RESOURCE;
   // The resource identifier names the public origin; the app itself listens on 127.0.0.1.
   const personServer = await createDevPersonServer({
-    fetch: (url) => fetch(url.replace(RESOURCE, appUrl)),
+    fetch: (url, init) => fetch(url.replace(RESOURCE, appUrl), init),
   });
   const agentProvider = await createDevAgentProvider({ personServer: personServer.issuer });
   const { key } = await generateResourceKey();

@@ -22,15 +22,18 @@ export function wireTarget(c: Context): string {
   return url.slice(start, hash === -1 ? undefined : hash);
 }
 
-/** Translate a Hono request into core's neutral request (reads the body when present). */
-export async function toAAuthRequest(c: Context, s: TranslateSettings): Promise<AAuthRequest> {
+/**
+ * Translate a Hono request into core's neutral request. The body is read only if core asks
+ * (the signature covers `content-digest`), so unsigned requests are never buffered.
+ */
+export function toAAuthRequest(c: Context, s: TranslateSettings): AAuthRequest {
   const raw = c.req.raw;
   return {
     method: raw.method,
     target: wireTarget(c),
     headers: raw.headers,
     authority: s.useHostHeader ? (raw.headers.get('host') ?? undefined) : undefined,
-    body: await readBody(c, s.maxBodyBytes),
+    body: () => readBody(c, s.maxBodyBytes),
   };
 }
 

@@ -27,14 +27,20 @@ function coreOptions() {
 }
 
 /** Core wrapped so each test sees the exact `AAuthRequest` the adapter built. */
-function spiedCore(): { core: AAuth; seen: AAuthRequest[] } {
+/** Bytes the adapter would hand core when core asks for the (lazy) body. */
+interface SeenRequest extends Omit<AAuthRequest, 'body'> {
+  readonly body: Uint8Array | undefined;
+}
+
+function spiedCore(): { core: AAuth; seen: SeenRequest[] } {
   const real = createAAuth(coreOptions());
-  const seen: AAuthRequest[] = [];
+  const seen: SeenRequest[] = [];
   const core: AAuth = {
     ...real,
-    verify: (request, requirement) => {
-      seen.push(request);
-      return real.verify(request, requirement);
+    verify: async (request, requirement) => {
+      const body = typeof request.body === 'function' ? await request.body() : request.body;
+      seen.push({ ...request, body });
+      return real.verify({ ...request, body }, requirement);
     },
   };
   return { core, seen };

@@ -471,7 +471,9 @@ function toResponse(exchange: Exchange): Response {
     for (let i = 0; i + 1 < exchange.rawHeaders.length; i += 2) {
       headers.append(exchange.rawHeaders[i] as string, exchange.rawHeaders[i + 1] as string);
     }
-    const body = NULL_BODY_STATUSES.has(status) ? null : (exchange.body ?? null);
+    const body = NULL_BODY_STATUSES.has(status)
+      ? null
+      : ((exchange.body ?? null) as Uint8Array<ArrayBuffer> | null);
     return new Response(body, { status, statusText: exchange.statusText, headers });
   } catch (cause) {
     throw new EgressError('network', 'response could not be represented', { cause });

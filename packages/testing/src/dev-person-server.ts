@@ -3,6 +3,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import type { DevKey } from './agent-key.js';
 import { createIssuerKeys, newJti, nowSeconds } from './dev-issuer.js';
 import { type DevRequest, type DevResponse, json, startDevServer } from './dev-server.js';
+import { signRequest } from './sign-request.js';
 
 /** What the person is asked to consent to. */
 export interface ConsentRequest {
@@ -29,7 +30,7 @@ export interface DevPersonServerOptions {
   /** Agent providers whose agents may call. Default `'any'`. */
   readonly agentProviders?: IssuerTrust;
   /** Fetch used to read resource metadata and JWKS (e.g. to reach a resource behind a proxy). Default global `fetch`. */
-  readonly fetch?: (url: string) => Promise<Response>;
+  readonly fetch?: (url: string, init?: RequestInit) => Promise<Response>;
   /** Lifetime of issued person and auth tokens in seconds (≤ 3600). Default 3600. */
   readonly lifetime?: number;
 }
@@ -61,6 +62,12 @@ export interface DevPersonServer {
     scope: readonly string[];
     claims?: Record<string, unknown>;
   }): Promise<string>;
+  /**
+   * Revoke a person or auth token this server issued at the resource it names (`aud`), through
+   * the resource's `revocation_endpoint` (AAuth-11 §11.12), signed with the `jwks_uri` scheme.
+   * Resolves to the HTTP status the resource answered.
+   */
+  revoke(token: string): Promise<number>;
   /** Requests held by a `defer` decision. */
   pending(): readonly PendingGrant[];
   /** Decide a held request; the agent's next poll gets the answer. */
@@ -327,6 +334,28 @@ export async function createDevPersonServer(
     issuer,
     issuePersonToken: (r) => personToken(r.resource, r.agentKey.publicJwk, r.claims),
     issueAuthToken: (r) => authToken(r.resource, r.agentKey.publicJwk, r.scope, r.claims),
+    async revoke(token) {
+      const claims = decodeJwt(token);
+      const meta = (await (
+        await get(`${String(claims.aud)}/.well-known/aauth-resource.json`)
+      ).json()) as { revocation_endpoint?: string };
+      if (!meta.revocation_endpoint)
+        throw new Error('the resource publishes no revocation_endpoint');
+      const url = meta.revocation_endpoint;
+      const body = JSON.stringify({ jti: claims.jti, exp: claims.exp });
+      const headers = await signRequest({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+        body,
+        key: keys.key,
+        jwksUri: { id: issuer, dwk: 'aauth-person.json', kid: keys.key.kid },
+      });
+      const res = await (options.fetch
+        ? options.fetch(url, { method: 'POST', headers, body })
+        : fetch(url, { method: 'POST', headers, body }));
+      return res.status;
+    },
     pending: () => [...held.values()].filter((h) => !h.decision).map((h) => h.grant),
     settle(id, decision) {
       const entry = held.get(id);

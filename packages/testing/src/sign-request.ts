@@ -13,7 +13,12 @@ export interface SignRequestInput {
   /** The signing key (the token's `cnf.jwk`). */
   readonly key: DevKey;
   /** The JWT presented in `Signature-Key` (agent, person or auth token). */
-  readonly token: string;
+  readonly token?: string;
+  /**
+   * A server signing in its own right (`jwks_uri` scheme, e.g. at a revocation endpoint):
+   * its issuer, well-known document and key id. Used instead of `token`.
+   */
+  readonly jwksUri?: { readonly id: string; readonly dwk: string; readonly kid: string };
   /** Extra covered components, e.g. `['@query']`. */
   readonly components?: readonly string[];
   /** Signing time in unix seconds. Default now. */
@@ -59,7 +64,14 @@ export async function signRequest(input: SignRequestInput): Promise<SignedHeader
   for (const c of input.components ?? []) if (!components.includes(c)) components.push(c);
   components.push('signature-key');
   const label = input.label ?? 'sig';
-  headers['signature-key'] = `${label}=jwt;jwt="${input.token}"`;
+  if (input.jwksUri) {
+    const { id, dwk, kid } = input.jwksUri;
+    headers['signature-key'] = `${label}=jwks_uri;id="${id}";dwk="${dwk}";kid="${kid}"`;
+  } else if (input.token !== undefined) {
+    headers['signature-key'] = `${label}=jwt;jwt="${input.token}"`;
+  } else {
+    throw new TypeError('signRequest needs a token or jwksUri');
+  }
   const created = input.created ?? Math.floor(Date.now() / 1000);
   const params = serializeInnerList([
     components.map((c) => [c, new Map()]),

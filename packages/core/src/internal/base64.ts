@@ -68,8 +68,30 @@ function decode(input: string, dataLen: number, table: Uint8Array): Uint8Array |
   return out;
 }
 
+// Node's native encoder when the runtime has it (several times faster for JWT-sized input);
+// reached without a static `node:*` import. Decoding stays here: it must be strict.
+interface NodeBufferCtor {
+  from(
+    buffer: ArrayBufferLike,
+    offset: number,
+    length: number,
+  ): { toString(encoding: string): string };
+}
+const NodeBuffer = ((): NodeBufferCtor | undefined => {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+      .process;
+    return (proc?.getBuiltinModule?.('node:buffer') as { Buffer?: NodeBufferCtor } | undefined)
+      ?.Buffer;
+  } catch {
+    return undefined;
+  }
+})();
+
 /** Standard base64 with `=` padding. */
 export function encodeBase64(bytes: Uint8Array): string {
+  if (NodeBuffer)
+    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   return encode(bytes, STD, true);
 }
 
@@ -87,6 +109,8 @@ export function decodeBase64(input: string): Uint8Array | undefined {
 
 /** base64url without padding (JOSE). */
 export function encodeBase64Url(bytes: Uint8Array): string {
+  if (NodeBuffer)
+    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
   return encode(bytes, URL_SAFE, false);
 }
 

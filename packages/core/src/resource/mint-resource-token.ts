@@ -27,6 +27,22 @@ export interface ResourceTokenInput {
   readonly jti?: string;
 }
 
+const headers = new WeakMap<ResourceSigningKey, string>();
+
+/** The encoded protected header is the same for every token of one key: encode it once. */
+function encodedHeader(key: ResourceSigningKey): string {
+  let h = headers.get(key);
+  if (h === undefined) {
+    h = encodeBase64Url(
+      utf8Encode(
+        `{"typ":"aa-resource+jwt","alg":${JSON.stringify(key.alg)},"kid":${JSON.stringify(key.kid)}}`,
+      ),
+    );
+    headers.set(key, h);
+  }
+  return h;
+}
+
 /**
  * Mint an `aa-resource+jwt`. Claim order is fixed (compact JSON, same order as the digest's
  * examples), so the same key and claims give the same bytes. `cnf`, `act` and any agent
@@ -56,8 +72,7 @@ export async function mintResourceToken(
   if (input.tenant !== undefined) claims.tenant = input.tenant;
   if (input.account !== undefined) claims.account = input.account;
   if (input.loginHint !== undefined) claims.login_hint = input.loginHint;
-  const header = `{"typ":"aa-resource+jwt","alg":${JSON.stringify(key.alg)},"kid":${JSON.stringify(key.kid)}}`;
-  const signingInput = `${encodeBase64Url(utf8Encode(header))}.${encodeBase64Url(utf8Encode(JSON.stringify(claims)))}`;
+  const signingInput = `${encodedHeader(key)}.${encodeBase64Url(utf8Encode(JSON.stringify(claims)))}`;
   const signature = await key.sign(utf8Encode(signingInput));
   return { token: `${signingInput}.${encodeBase64Url(signature)}`, jti, exp };
 }

@@ -4,7 +4,11 @@ import {
   buildRequirementChallenge,
   buildSignatureFailure,
 } from '../answers/build-answer.js';
+import type { SignatureErrorCode } from '../errors/error-codes.js';
 import { isDevServerIdentifier, isServerIdentifier } from '../identifiers/is-server-identifier.js';
+import { importPublicJwk, type PublicKey } from '../internal/crypto.js';
+import { checkSigningJwk, publicJwk } from '../jwk/check-signing-jwk.js';
+import { jwkThumbprint } from '../jwk/jwk-thumbprint.js';
 import type { FetchLike } from '../keys/fetch-like.js';
 import { IssuerKeyCache } from '../keys/issuer-key-cache.js';
 import { createMemoryReplayStore } from '../replay/replay-store.js';
@@ -12,6 +16,7 @@ import type { AAuthRequest } from '../request/aauth-request.js';
 import { collectHeaderFields, fieldValue } from '../request/header-fields.js';
 import { buildResourceMetadata } from '../resource/resource-metadata.js';
 import { buildJwks, serveWellKnown } from '../resource/serve-well-known.js';
+import { handleRevocation } from '../revocation/handle-revocation.js';
 import { createMemoryRevocationStore } from '../revocation/revocation-store.js';
 import type { TokenKind } from '../tokens/token-kind.js';
 import { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
@@ -21,7 +26,11 @@ import { authorize } from './authorize.js';
 import type { AAuthPrincipal } from './principal.js';
 import { normalizeRequirement, type Requirement, type RequirementInput } from './requirement.js';
 import type { VerifyFailure } from './verify-failure.js';
-import { SignedRequestVerifier, type VerifiedRequest } from './verify-signed-request.js';
+import {
+  type ServerKeyResolver,
+  SignedRequestVerifier,
+  type VerifiedRequest,
+} from './verify-signed-request.js';
 
 /** The outcome of `verify()`: a principal, or the complete answer to send. */
 export type VerifyResult =
@@ -53,6 +62,11 @@ export interface AAuth {
    * `undefined` when `target` is neither. Serve it before any verification.
    */
   wellKnown(method: string, target: string): Answer | undefined;
+  /**
+   * Answer the endpoints core owns — resource metadata, JWKS and, when `metadata.revocationEndpoint`
+   * is on this origin, the revocation endpoint — or `undefined` for any other request.
+   */
+  handle(request: AAuthRequest): Promise<Answer | undefined>;
   /** The published `aauth-resource.json` document. */
   readonly metadata: Readonly<Record<string, unknown>>;
   /** The published JWKS (public members, `kid`, `alg`). */
@@ -157,6 +171,7 @@ export function createAAuth(options: AAuthOptions): AAuth {
   const onEvent = options.onEvent;
   const additional = [...(options.additionalSignatureComponents ?? [])];
 
+  const revocationStore = options.revocation ?? createMemoryRevocationStore({ now });
   const keys = new IssuerKeyCache({
     fetch,
     now,
@@ -190,7 +205,55 @@ export function createAAuth(options: AAuthOptions): AAuth {
     isTrustedIssuer,
     cacheSize: options.tokenCacheSize ?? 10_000,
   });
+  const serverKeys: ServerKeyResolver = async (id, dwk, kid) => {
+    if (!(dev ? isDevServerIdentifier(id) : isServerIdentifier(id))) {
+      return sigFailureResult('invalid_signature', 'the jwks_uri id is not a server identifier');
+    }
+    const trusted =
+      dwk === 'aauth-person.json'
+        ? await trustPerson(id)
+        : dwk === 'aauth-access.json'
+          ? id === accessServer
+          : false;
+    if (!trusted)
+      return {
+        ok: false,
+        failure: {
+          kind: 'problem',
+          status: 403,
+          code: 'unsupported_iss',
+          detail: 'this resource does not take revocations from that issuer',
+        },
+      };
+    const found = await keys.lookup(id, dwk, kid);
+    if (!found.ok) {
+      if (found.code === 'unavailable') {
+        return {
+          ok: false,
+          failure: {
+            kind: 'problem',
+            status: 503,
+            code: 'temporarily_unavailable',
+            detail: 'the caller keys could not be fetched',
+            headers: { 'retry-after': String(found.retryAfter ?? 60) },
+          },
+        };
+      }
+      return sigFailureResult(found.code, found.detail);
+    }
+    const check = checkSigningJwk(found.key.jwk, new Set(algorithms));
+    if (!check.ok) return sigFailureResult(check.code, check.detail);
+    try {
+      found.key.imported ??= importPublicJwk(publicJwk(found.key.jwk), check.alg);
+      const key = (await found.key.imported) as PublicKey;
+      return { ok: true, key, thumbprint: await jwkThumbprint(found.key.jwk) };
+    } catch {
+      delete found.key.imported;
+      return sigFailureResult('invalid_key', 'the caller key is not usable');
+    }
+  };
   const signed = new SignedRequestVerifier({
+    serverKeys,
     now,
     window,
     algorithms: new Set(algorithms),
@@ -204,7 +267,7 @@ export function createAAuth(options: AAuthOptions): AAuth {
     replay:
       options.replay === false ? undefined : (options.replay ?? createMemoryReplayStore({ now })),
     replayMethods: replayMethods(options.replayMethods),
-    revocation: options.revocation ?? createMemoryRevocationStore({ now }),
+    revocation: revocationStore,
   });
   const metadata = buildResourceMetadata(options.metadata ?? {}, {
     resource,
@@ -222,6 +285,15 @@ export function createAAuth(options: AAuthOptions): AAuth {
     jwksBody: JSON.stringify(jwks),
   };
   const describedScopes = options.metadata?.scopeDescriptions;
+  const revocationUrl =
+    metadata.revocation_endpoint === undefined
+      ? undefined
+      : new URL(metadata.revocation_endpoint as string);
+  const revocationPath =
+    revocationUrl && revocationUrl.origin === new URL(resource).origin
+      ? revocationUrl.pathname
+      : undefined;
+  const revocationConfig = { verifier: signed, store: revocationStore, now, window };
   const authorizeConfig = {
     resource,
     accessServer,
@@ -348,6 +420,26 @@ export function createAAuth(options: AAuthOptions): AAuth {
     requirement: requirementOf,
     verify,
     wellKnown: (method: string, target: string) => serveWellKnown(routes, method, target),
+    async handle(request: AAuthRequest): Promise<Answer | undefined> {
+      const known = serveWellKnown(routes, request.method, request.target);
+      if (known) return known;
+      const q = request.target.indexOf('?');
+      const path = q === -1 ? request.target : request.target.slice(0, q);
+      if (revocationPath === undefined || path !== revocationPath) return undefined;
+      try {
+        return await handleRevocation(
+          revocationConfig,
+          request,
+          collectHeaderFields(request.headers),
+        );
+      } catch {
+        return buildProblem(
+          400,
+          'invalid_request',
+          'the revocation request could not be processed',
+        );
+      }
+    },
     metadata,
     jwks,
   });
@@ -359,6 +451,13 @@ function replayMethods(value: readonly string[] | 'all' | undefined): ReadonlySe
   if (!Array.isArray(list) || list.some((m) => typeof m !== 'string'))
     throw new TypeError("replayMethods must be 'all' or a list of methods");
   return new Set(list.map((m) => m.toUpperCase()));
+}
+
+function sigFailureResult(
+  code: SignatureErrorCode,
+  detail: string,
+): { ok: false; failure: VerifyFailure } {
+  return { ok: false, failure: { kind: 'signature', code, detail } };
 }
 
 function failureResult(f: VerifyFailure): VerifyResult {

@@ -18,11 +18,12 @@ import type { RevocationStore } from '../revocation/revocation-store.js';
 import type { VerifiedToken } from '../tokens/verified-token.js';
 import type { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
 import type { SignatureInfo } from './principal.js';
-import { selectSignature } from './select-signature.js';
+import { type SelectedSignature, selectSignature } from './select-signature.js';
 import { problemFailure, sigFailure, type VerifyFailure } from './verify-failure.js';
 
 const MANDATED = ['@method', '@authority', '@path', 'signature-key'] as const;
 const JWT_ONLY: ReadonlySet<string> = new Set(['jwt']);
+const JWKS_URI_ONLY: ReadonlySet<string> = new Set(['jwks_uri']);
 const DECIMAL_TIME = /;\s*(?:created|expires)=-?\d+\./;
 
 /** Configuration the request verifier needs, fixed at construction. */
@@ -40,6 +41,8 @@ export interface SignedRequestConfig {
   readonly replay: ReplayStore | undefined;
   readonly replayMethods: ReadonlySet<string> | 'all';
   readonly revocation: RevocationStore;
+  /** Server callers (`jwks_uri` scheme); `undefined` refuses them. */
+  readonly serverKeys?: ServerKeyResolver | undefined;
 }
 
 /** A request whose signature and token verified. */
@@ -52,6 +55,38 @@ export interface VerifiedRequest {
 export type SignedRequestResult =
   | { readonly ok: true; readonly verified: VerifiedRequest }
   | { readonly ok: false; readonly failure: VerifyFailure; readonly token?: VerifiedToken };
+
+interface Precheck {
+  readonly sel: SelectedSignature;
+  readonly covered: { plain: Set<string>; list: string[] };
+  readonly created: number;
+  readonly expires: number | undefined;
+}
+
+/** A server caller whose `jwks_uri`-scheme signature verified. */
+export interface VerifiedServer {
+  readonly iss: string;
+  readonly dwk: string;
+  readonly keyThumbprint: string;
+}
+
+/** Resolves a server caller's key: trust, discovery, `kid`, algorithm. */
+export type ServerKeyResolver = (
+  id: string,
+  dwk: string,
+  kid: string,
+) => Promise<
+  { ok: true; key: PublicKey; thumbprint: string } | { ok: false; failure: VerifyFailure }
+>;
+
+function storeDown(): { ok: false; failure: VerifyFailure } {
+  return problemFailure(
+    503,
+    'temporarily_unavailable',
+    'replay or revocation state is unavailable',
+    { 'retry-after': '1' },
+  );
+}
 
 interface ConfirmationKey {
   readonly thumbprint: string;
@@ -72,12 +107,13 @@ export class SignedRequestVerifier {
     this.#c = config;
   }
 
-  async verify(
-    request: AAuthRequest,
+  /** Steps 1–3: size, selection, coverage and freshness; shared by agent and server callers. */
+  #precheck(
     fields: HeaderFields,
     headers: { input: string; signature: string; key: string },
     routeComponents: readonly string[],
-  ): Promise<SignedRequestResult> {
+    preferred: ReadonlySet<string>,
+  ): { ok: true; pre: Precheck } | { ok: false; failure: VerifyFailure } {
     const c = this.#c;
     if (
       headers.input.length > c.maxHeaderBytes ||
@@ -86,7 +122,7 @@ export class SignedRequestVerifier {
     ) {
       return sigFailure('invalid_signature', 'a signature header is too large');
     }
-    const selection = selectSignature(headers.input, headers.signature, headers.key, JWT_ONLY);
+    const selection = selectSignature(headers.input, headers.signature, headers.key, preferred);
     if (!selection.ok) return selection;
     const sel = selection.selected;
 
@@ -104,15 +140,20 @@ export class SignedRequestVerifier {
       return sigFailure(
         'invalid_input',
         `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not covered`,
-        { requiredInput: required },
+        {
+          requiredInput: required,
+        },
       );
     }
 
     // Step 3: freshness.
     const params = sel.input[1];
     const created = params.get('created');
-    const rawMember = headers.input;
-    if (typeof created !== 'number' || !Number.isInteger(created) || DECIMAL_TIME.test(rawMember)) {
+    if (
+      typeof created !== 'number' ||
+      !Number.isInteger(created) ||
+      DECIMAL_TIME.test(headers.input)
+    ) {
       return sigFailure('invalid_signature', 'created is missing or not an integer');
     }
     const expires = params.get('expires');
@@ -122,20 +163,105 @@ export class SignedRequestVerifier {
     const now = c.now();
     if (now - created > c.window)
       return sigFailure('invalid_signature', 'the signature is too old');
-    if (created - now > c.window)
+    if (created - now > c.window) {
       return sigFailure('clock_skew', 'created is ahead of the resource clock', {
         date: new Date(now * 1000),
       });
+    }
     if (expires !== undefined && expires < now)
       return sigFailure('invalid_signature', 'the signature has expired');
+    return { ok: true, pre: { sel, covered, created, expires } };
+  }
+
+  /** Step 7 and the content digest: the signature over the base, with the key resolved. */
+  async #checkSignature(
+    request: AAuthRequest,
+    fields: HeaderFields,
+    pre: Precheck,
+    key: PublicKey,
+  ): Promise<VerifyFailure | undefined> {
+    const c = this.#c;
+    const authority = request.authority ?? c.defaultAuthority;
+    if (!c.authorities.has(authority.toLowerCase())) {
+      return {
+        kind: 'signature',
+        code: 'invalid_signature',
+        detail: 'the request was not addressed to an accepted authority',
+      };
+    }
+    const base = buildSignatureBase(
+      {
+        method: request.method,
+        scheme: request.scheme ?? c.defaultScheme,
+        authority,
+        target: request.target,
+        fields,
+      },
+      pre.sel.input,
+    );
+    if (!base.ok)
+      return {
+        kind: 'signature',
+        code: 'invalid_signature',
+        detail: `no signature base: ${base.reason}`,
+      };
+    if (!(await verifyBytes(key, utf8Encode(base.base), pre.sel.signature))) {
+      return {
+        kind: 'signature',
+        code: 'invalid_signature',
+        detail: 'the signature does not verify',
+      };
+    }
+    // Content-Digest is checked against the bytes received whenever it is covered.
+    if (pre.covered.plain.has('content-digest')) {
+      const body = typeof request.body === 'function' ? await request.body() : request.body;
+      if (body === undefined) {
+        return {
+          kind: 'signature',
+          code: 'invalid_signature',
+          detail: 'the server could not read the raw body to check content-digest',
+        };
+      }
+      const digest = await checkContentDigest(fieldValue(fields, 'content-digest') ?? '', body);
+      if (digest !== 'match')
+        return { kind: 'signature', code: 'invalid_signature', detail: `content-digest ${digest}` };
+    }
+    return undefined;
+  }
+
+  /** Replay: the same signature by the same key inside the window (unsafe methods by default). */
+  async #replayed(method: string, thumbprint: string, pre: Precheck): Promise<boolean> {
+    const c = this.#c;
+    if (
+      c.replay === undefined ||
+      (c.replayMethods !== 'all' && !c.replayMethods.has(method.toUpperCase()))
+    )
+      return false;
+    return !(await c.replay.remember(
+      `${thumbprint}.${encodeBase64Url(pre.sel.signature)}`,
+      pre.created + c.window,
+    ));
+  }
+
+  /** An agent's request: the `jwt` scheme with an agent, person or auth token (steps 1–7). */
+  async verify(
+    request: AAuthRequest,
+    fields: HeaderFields,
+    headers: { input: string; signature: string; key: string },
+    routeComponents: readonly string[],
+  ): Promise<SignedRequestResult> {
+    const c = this.#c;
+    const checked = this.#precheck(fields, headers, routeComponents, JWT_ONLY);
+    if (!checked.ok) return checked;
+    const pre = checked.pre;
 
     // Step 4: scheme.
-    if (sel.scheme !== 'jwt') {
+    if (pre.sel.scheme !== 'jwt') {
       return sigFailure('unsupported_scheme', 'agents must sign with the jwt scheme', {
         acceptSchemes: ['jwt'],
       });
     }
-    const jwt = sel.keyParams.get('jwt');
+    const jwt = pre.sel.keyParams.get('jwt');
     if (typeof jwt !== 'string')
       return sigFailure('invalid_signature', 'the jwt scheme carries no jwt parameter');
 
@@ -149,16 +275,11 @@ export class SignedRequestVerifier {
     // Step 6: the algorithm is the key's own alg.
     const keyCheck = checkSigningJwk(cnf, c.algorithms);
     if (!keyCheck.ok) {
-      return {
-        ...sigFailure(
-          keyCheck.code,
-          keyCheck.detail,
-          keyCheck.code === 'unsupported_algorithm'
-            ? { acceptAlgorithms: c.acceptAlgorithms }
-            : undefined,
-        ),
-        token,
-      };
+      const extras =
+        keyCheck.code === 'unsupported_algorithm'
+          ? { acceptAlgorithms: c.acceptAlgorithms }
+          : undefined;
+      return { ...sigFailure(keyCheck.code, keyCheck.detail, extras), token };
     }
     let confirmation: ConfirmationKey;
     try {
@@ -167,86 +288,79 @@ export class SignedRequestVerifier {
       return { ...sigFailure('invalid_key', 'cnf.jwk is not usable key material'), token };
     }
 
-    // Step 7: the signature over the base.
-    const authority = request.authority ?? c.defaultAuthority;
-    if (!c.authorities.has(authority.toLowerCase())) {
-      return {
-        ...sigFailure(
-          'invalid_signature',
-          'the request was not addressed to an accepted authority',
-        ),
-        token,
-      };
-    }
-    const base = buildSignatureBase(
-      {
-        method: request.method,
-        scheme: request.scheme ?? c.defaultScheme,
-        authority,
-        target: request.target,
-        fields,
-      },
-      sel.input,
-    );
-    if (!base.ok)
-      return { ...sigFailure('invalid_signature', `no signature base: ${base.reason}`), token };
-    if (!(await verifyBytes(confirmation.key, utf8Encode(base.base), sel.signature))) {
-      return { ...sigFailure('invalid_signature', 'the signature does not verify'), token };
-    }
-
-    // Content-Digest is checked against the bytes received whenever it is covered.
-    if (covered.plain.has('content-digest')) {
-      const body = typeof request.body === 'function' ? await request.body() : request.body;
-      if (body === undefined) {
-        return {
-          ...sigFailure(
-            'invalid_signature',
-            'the server could not read the raw body to check content-digest',
-          ),
-          token,
-        };
-      }
-      const digest = await checkContentDigest(fieldValue(fields, 'content-digest') ?? '', body);
-      if (digest !== 'match')
-        return { ...sigFailure('invalid_signature', `content-digest ${digest}`), token };
-    }
+    // Step 7.
+    const bad = await this.#checkSignature(request, fields, pre, confirmation.key);
+    if (bad) return { ok: false, failure: bad, token };
 
     // Replay and revocation state may live in a shared store that is down: answer 503
     // (fail closed) rather than guess, and never a 500.
     try {
-      const replayed =
-        c.replay !== undefined &&
-        (c.replayMethods === 'all' || c.replayMethods.has(request.method.toUpperCase())) &&
-        !(await c.replay.remember(
-          `${confirmation.thumbprint}.${encodeBase64Url(sel.signature)}`,
-          created + c.window,
-        ));
-      if (replayed)
+      if (await this.#replayed(request.method, confirmation.thumbprint, pre)) {
         return { ...sigFailure('invalid_signature', 'the signature was already used'), token };
+      }
       if (await c.revocation.isRevoked(token.iss, token.jti)) {
         const extras = token.kind === 'auth' ? { requirePersonToken: true } : undefined;
         return { ...sigFailure('revoked_jwt', 'the token was revoked', extras), token };
       }
     } catch {
-      const headers = { 'retry-after': '1' };
-      return {
-        ...problemFailure(
-          503,
-          'temporarily_unavailable',
-          'replay or revocation state is unavailable',
-          headers,
-        ),
-        token,
-      };
+      return { ...storeDown(), token };
     }
     return {
       ok: true,
       verified: {
         token,
         keyThumbprint: confirmation.thumbprint,
-        signature: { label: sel.label, created, expires, coveredComponents: covered.list },
+        signature: {
+          label: pre.sel.label,
+          created: pre.created,
+          expires: pre.expires,
+          coveredComponents: pre.covered.list,
+        },
       },
     };
+  }
+
+  /**
+   * A server signing in its own right with the `jwks_uri` scheme (a person or access server at
+   * the revocation endpoint, AAuth-11 §11.12.1): `id` is its issuer, `dwk` its document.
+   */
+  async verifyServer(
+    request: AAuthRequest,
+    fields: HeaderFields,
+    headers: { input: string; signature: string; key: string },
+    routeComponents: readonly string[],
+  ): Promise<{ ok: true; server: VerifiedServer } | { ok: false; failure: VerifyFailure }> {
+    const c = this.#c;
+    const checked = this.#precheck(fields, headers, routeComponents, JWKS_URI_ONLY);
+    if (!checked.ok) return checked;
+    const pre = checked.pre;
+    if (pre.sel.scheme !== 'jwks_uri') {
+      return sigFailure('unsupported_scheme', 'servers must sign with the jwks_uri scheme here', {
+        acceptSchemes: ['jwks_uri'],
+      });
+    }
+    const id = pre.sel.keyParams.get('id');
+    const dwk = pre.sel.keyParams.get('dwk');
+    const kid = pre.sel.keyParams.get('kid');
+    if (typeof id !== 'string' || typeof dwk !== 'string' || typeof kid !== 'string') {
+      return sigFailure('invalid_signature', 'the jwks_uri scheme needs id, dwk and kid');
+    }
+    if (!c.serverKeys)
+      return sigFailure('unsupported_scheme', 'server callers are not accepted', {
+        acceptSchemes: ['jwt'],
+      });
+    const resolved = await c.serverKeys(id, dwk, kid);
+    if (!resolved.ok) return resolved;
+    const bad = await this.#checkSignature(request, fields, pre, resolved.key);
+    if (bad) return { ok: false, failure: bad };
+    try {
+      if (await this.#replayed(request.method, resolved.thumbprint, pre)) {
+        return sigFailure('invalid_signature', 'the signature was already used');
+      }
+    } catch {
+      return storeDown();
+    }
+    return { ok: true, server: { iss: id, dwk, keyThumbprint: resolved.thumbprint } };
   }
 
   #confirmationKey(
