@@ -1,1 +1,6 @@
-export {};
+export {
+  type AAuthExpress,
+  type AAuthExpressOptions,
+  aauthExpress,
+  keepRawBody,
+} from './aauth-express.js';

@@ -13,3 +13,4 @@ export {
   type LookupAddress,
   type LookupAll,
 } from './guarded-fetch.js';
+export { hasBody, peekBody } from './peek-body.js';

@@ -1,0 +1,133 @@
+import {
+  type AAuth,
+  type AAuthOptions,
+  type AAuthPrincipal,
+  type Answer,
+  createAAuth,
+  type RequirementInput,
+} from '@aauth-gate/core';
+import { createGuardedFetch, hasBody, peekBody } from '@aauth-gate/node';
+import type { Middleware, ParameterizedContext } from 'koa';
+
+/** What the adapter puts in `ctx.state`: use it in `new Koa<AAuthState>()` or router generics. */
+export interface AAuthState {
+  /** The verified principal, set by `requireAAuth()`; `undefined` on an optional route reached unsigned. */
+  aauth?: AAuthPrincipal | undefined;
+  /** The raw body bytes `requireAAuth()` read (the stream stays readable for body parsers). */
+  aauthRawBody?: Buffer | undefined;
+}
+
+declare module 'koa' {
+  interface DefaultState extends AAuthState {}
+}
+
+/** Options of `aauthKoa`: core's options (or a ready core instance) plus the adapter's own. */
+export type AAuthKoaOptions = (AAuthOptions | { readonly core: AAuth }) & AdapterOptions;
+
+interface AdapterOptions {
+  /**
+   * Take `@authority` and scheme from Koa's own proxy decision (`app.proxy = true`:
+   * `ctx.host`, `ctx.protocol`) instead of core's configured authority. Default `false`.
+   */
+  readonly trustProxy?: boolean;
+  /** Largest body read to check `content-digest`; a larger body is left to the app. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+}
+
+/** The adapter: one core instance and its Koa middleware. */
+export interface AAuthKoa {
+  /** The core verifier, created once. */
+  readonly core: AAuth;
+  /** Serves `/.well-known/aauth-resource.json` and the JWKS; passes anything else on. */
+  wellKnown(): Middleware<AAuthState>;
+  /** Verifies the request against `requirement`; sets `ctx.state.aauth` or answers with core's answer. */
+  requireAAuth(requirement?: RequirementInput): Middleware<AAuthState>;
+}
+
+type Ctx = ParameterizedContext<AAuthState>;
+
+const FIX_SETUP =
+  '@aauth-gate/koa: a body parser consumed the request body before requireAAuth(), so ' +
+  'content-digest cannot be checked. Mount requireAAuth() before the body parser: it reads ' +
+  'the bytes and leaves the stream readable for the parser.';
+
+function coreOf(options: AAuthKoaOptions): AAuth {
+  if ('core' in options && options.core !== undefined) {
+    const c = options.core;
+    if (typeof c?.verify !== 'function' || typeof c.requirement !== 'function')
+      throw new TypeError('core must be an AAuth instance from createAAuth()');
+    return c;
+  }
+  const { trustProxy: _t, maxBodyBytes: _m, ...core } = options as AAuthOptions & AdapterOptions;
+  return createAAuth({
+    ...core,
+    fetch: core.fetch ?? createGuardedFetch({ allowHttpLoopback: core.dev === true }),
+  });
+}
+
+function send(ctx: Ctx, answer: Answer): void {
+  // An explicit null body before the status: Koa then adds no body and no content-type of its own.
+  ctx.remove('content-type');
+  ctx.body = null;
+  ctx.status = answer.status;
+  ctx.set(answer.headers);
+  if (answer.body !== '') ctx.body = answer.body;
+}
+
+/** Create the adapter. Options are validated here; bad ones throw `TypeError`/`RangeError`. */
+export function aauthKoa(options: AAuthKoaOptions): AAuthKoa {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('options must be an object');
+  const { trustProxy = false, maxBodyBytes = 1_048_576 } = options;
+  if (typeof trustProxy !== 'boolean') throw new TypeError('trustProxy must be a boolean');
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0)
+    throw new RangeError('maxBodyBytes must be a non-negative integer');
+  const core = coreOf(options);
+  let warned = false;
+
+  /** The raw bytes; core calls this only when the signature covers `content-digest`. */
+  const bodyOf = async (ctx: Ctx): Promise<Buffer | undefined> => {
+    if (Buffer.isBuffer(ctx.state.aauthRawBody)) return ctx.state.aauthRawBody;
+    if (!hasBody(ctx.req)) return undefined;
+    if (ctx.req.readableEnded) {
+      // A parser consumed the stream first: core answers invalid_signature.
+      if (!warned) console.warn(FIX_SETUP);
+      warned = true;
+      return undefined;
+    }
+    ctx.state.aauthRawBody = await peekBody(ctx.req, ctx.res, maxBodyBytes);
+    return ctx.state.aauthRawBody;
+  };
+
+  return Object.freeze({
+    core,
+    wellKnown(): Middleware<AAuthState> {
+      return async (ctx, next) => {
+        const answer = core.wellKnown(ctx.method, ctx.originalUrl);
+        if (answer) send(ctx, answer);
+        else await next();
+      };
+    },
+    requireAAuth(requirement?: RequirementInput): Middleware<AAuthState> {
+      const normalized = core.requirement(requirement);
+      return async (ctx, next) => {
+        const result = await core.verify(
+          {
+            method: ctx.method,
+            target: ctx.originalUrl,
+            headers: ctx.req.headers,
+            authority: trustProxy ? ctx.host || undefined : undefined,
+            scheme: trustProxy ? ctx.protocol : undefined,
+            body: () => bodyOf(ctx),
+          },
+          normalized,
+        );
+        if (result.ok) {
+          ctx.state.aauth = result.principal;
+          return next();
+        }
+        send(ctx, result.answer);
+      };
+    },
+  });
+}
