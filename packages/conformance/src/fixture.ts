@@ -45,6 +45,7 @@ export async function createFixture(): Promise<Fixture> {
         'notes:read': 'Read your notes',
         'notes:write': 'Create and delete notes',
       },
+      revocationEndpoint: `${RESOURCE}/aauth/revoke`,
     },
   };
   return {

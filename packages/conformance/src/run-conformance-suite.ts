@@ -382,6 +382,20 @@ export function runConformanceSuite(name: string, start: StartConformanceApp): v
       expect(JSON.parse(signedReq.body).principal.tokenType).toBe('agent');
     });
 
+    it('takes revocations from the person server at the revocation endpoint, then refuses the token', async () => {
+      const token = await fx.personServer.issuePersonToken({
+        resource: RESOURCE,
+        agentKey: agent.key,
+      });
+      expect((await send(await signed('GET', '/person', token, agent.key))).status).toBe(200);
+      expect(await fx.personServer.revoke(token)).toBe(200);
+      const got = await send(
+        await signed('GET', '/person', token, agent.key, { created: now() - 1 }),
+      );
+      expect(got.status).toBe(401);
+      expect(got.headers.get('signature-error')).toBe('error=revoked_jwt');
+    });
+
     it('leaves unprotected routes alone', async () => {
       const got = await send({ method: 'GET', path: '/open', headers: {} });
       expect(got.status).toBe(200);

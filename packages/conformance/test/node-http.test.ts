@@ -10,7 +10,13 @@ runConformanceSuite('node:http', async ({ aauth }) => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const target = req.url ?? '/';
-      const well = aauth.wellKnown(req.method ?? 'GET', target);
+      const raw0 = new Uint8Array(Buffer.concat(chunks));
+      const well = await aauth.handle({
+        method: req.method ?? 'GET',
+        target,
+        headers: req.headers,
+        body: raw0,
+      });
       const answer = (a: { status: number; headers: Record<string, string>; body: string }) => {
         res.writeHead(a.status, a.headers);
         res.end(a.body);

@@ -3,6 +3,7 @@ import {
   type AAuth,
   type AAuthOptions,
   type AAuthPrincipal,
+  type AAuthRequest,
   type Answer,
   createAAuth,
   type RequirementInput,
@@ -38,7 +39,10 @@ interface AdapterOptions {
 export interface AAuthExpress {
   /** The core verifier, created once. */
   readonly core: AAuth;
-  /** Serves `/.well-known/aauth-resource.json` and the JWKS; calls `next()` for anything else. */
+  /**
+   * Serves the endpoints core owns — `/.well-known/aauth-resource.json`, the JWKS and, when
+   * configured on this origin, the revocation endpoint; calls `next()` for anything else.
+   */
   wellKnown(): RequestHandler;
   /** Verifies the request against `requirement`; sets `req.aauth` or sends core's answer. */
   requireAAuth(requirement?: RequirementInput): RequestHandler;
@@ -109,29 +113,28 @@ export function aauthExpress(options: AAuthExpressOptions): AAuthExpress {
     return req.rawBody;
   };
 
+  const toRequest = (req: Request, res: Response): AAuthRequest => ({
+    method: req.method,
+    target: req.originalUrl,
+    headers: req.headers,
+    authority: trustProxy ? authorityOf(req) : undefined,
+    scheme: trustProxy ? req.protocol : undefined,
+    body: () => bodyOf(req, res),
+  });
+
   return Object.freeze({
     core,
     wellKnown(): RequestHandler {
       return (req, res, next) => {
-        const answer = core.wellKnown(req.method, req.originalUrl);
-        if (answer) send(res, answer);
-        else next();
+        core
+          .handle(toRequest(req, res))
+          .then((answer) => (answer ? send(res, answer) : next()), next);
       };
     },
     requireAAuth(requirement?: RequirementInput): RequestHandler {
       const normalized = core.requirement(requirement);
       const verify = async (req: Request, res: Response): Promise<boolean> => {
-        const result = await core.verify(
-          {
-            method: req.method,
-            target: req.originalUrl,
-            headers: req.headers,
-            authority: trustProxy ? authorityOf(req) : undefined,
-            scheme: trustProxy ? req.protocol : undefined,
-            body: () => bodyOf(req, res),
-          },
-          normalized,
-        );
+        const result = await core.verify(toRequest(req, res), normalized);
         if (result.ok) {
           req.aauth = result.principal;
           return true;

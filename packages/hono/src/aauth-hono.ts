@@ -7,7 +7,7 @@ import {
   type RequirementInput,
 } from '@aauth-gate/core';
 import type { MiddlewareHandler } from 'hono';
-import { toAAuthRequest, wireTarget } from './to-aauth-request.js';
+import { toAAuthRequest } from './to-aauth-request.js';
 
 /** The context slot `requireAAuth()` fills: read it with `c.get('aauth')`. */
 export type AAuthVariables = {
@@ -62,7 +62,7 @@ export function aauthHono(options: AAuthHonoOptions): AAuthHono {
   return Object.freeze({
     core,
     wellKnown: (): MiddlewareHandler => async (c, next) => {
-      const answer = core.wellKnown(c.req.method, wireTarget(c));
+      const answer = await core.handle(toAAuthRequest(c, settings));
       if (answer) return answerResponse(answer);
       await next();
     },
@@ -71,7 +71,7 @@ export function aauthHono(options: AAuthHonoOptions): AAuthHono {
     ): MiddlewareHandler<{ Variables: AAuthVariables }> => {
       const normalised = core.requirement(requirement);
       return async (c, next) => {
-        const result = await core.verify(await toAAuthRequest(c, settings), normalised);
+        const result = await core.verify(toAAuthRequest(c, settings), normalised);
         if (!result.ok) return answerResponse(result.answer);
         c.set('aauth', result.principal);
         await next();

@@ -2,6 +2,7 @@ import {
   type AAuth,
   type AAuthOptions,
   type AAuthPrincipal,
+  type AAuthRequest,
   type Answer,
   createAAuth,
   type RequirementInput,
@@ -99,11 +100,20 @@ export function aauthKoa(options: AAuthKoaOptions): AAuthKoa {
     return ctx.state.aauthRawBody;
   };
 
+  const toRequest = (ctx: Ctx): AAuthRequest => ({
+    method: ctx.method,
+    target: ctx.originalUrl,
+    headers: ctx.req.headers,
+    authority: trustProxy ? ctx.host || undefined : undefined,
+    scheme: trustProxy ? ctx.protocol : undefined,
+    body: () => bodyOf(ctx),
+  });
+
   return Object.freeze({
     core,
     wellKnown(): Middleware<AAuthState> {
       return async (ctx, next) => {
-        const answer = core.wellKnown(ctx.method, ctx.originalUrl);
+        const answer = await core.handle(toRequest(ctx));
         if (answer) send(ctx, answer);
         else await next();
       };
@@ -111,17 +121,7 @@ export function aauthKoa(options: AAuthKoaOptions): AAuthKoa {
     requireAAuth(requirement?: RequirementInput): Middleware<AAuthState> {
       const normalized = core.requirement(requirement);
       return async (ctx, next) => {
-        const result = await core.verify(
-          {
-            method: ctx.method,
-            target: ctx.originalUrl,
-            headers: ctx.req.headers,
-            authority: trustProxy ? ctx.host || undefined : undefined,
-            scheme: trustProxy ? ctx.protocol : undefined,
-            body: () => bodyOf(ctx),
-          },
-          normalized,
-        );
+        const result = await core.verify(toRequest(ctx), normalized);
         if (result.ok) {
           ctx.state.aauth = result.principal;
           return next();

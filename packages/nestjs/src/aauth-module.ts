@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AAuth } from '@aauth-gate/core';
+import { peekBody } from '@aauth-gate/node';
 import {
   ConfigurableModuleBuilder,
   type ConfigurableModuleHost,
@@ -52,13 +53,20 @@ class WellKnownMiddleware implements NestMiddleware {
   constructor(@Inject(AAUTH) private readonly core: AAuth) {}
 
   use(
-    req: IncomingMessage & { originalUrl?: string },
+    req: IncomingMessage & { originalUrl?: string; rawBody?: Buffer },
     res: ServerResponse,
-    next: () => void,
+    next: (error?: unknown) => void,
   ): void {
-    const answer = this.core.wellKnown(req.method ?? 'GET', req.originalUrl ?? req.url ?? '/');
-    if (answer === undefined) next();
-    else writeAnswer(res, answer);
+    const request = {
+      method: req.method ?? 'GET',
+      target: req.originalUrl ?? req.url ?? '/',
+      headers: req.headers,
+      // Express platform: the raw body parser ran; Fastify: middleware runs before parsing.
+      body: async () => req.rawBody ?? (await peekBody(req, res, 65_536)),
+    };
+    this.core
+      .handle(request)
+      .then((answer) => (answer === undefined ? next() : writeAnswer(res, answer)), next);
   }
 }
 

@@ -13,4 +13,5 @@ export {
   type LookupAddress,
   type LookupAll,
 } from './guarded-fetch.js';
+export { aauthOptionsFromEnv, type EnvOptions, readEnvOptions } from './options-from-env.js';
 export { hasBody, peekBody } from './peek-body.js';
