@@ -26,6 +26,12 @@ export interface SignRequestInput {
   /** `@authority` value. Default the URL's host. */
   readonly authority?: string;
   readonly label?: string;
+  /**
+   * A random `nonce` signature parameter, so two identical requests in the same second carry
+   * different signatures (Ed25519 is deterministic; resources refuse a repeated signature).
+   * Default true.
+   */
+  readonly nonce?: boolean;
 }
 
 /** The headers to send: `signature-input`, `signature`, `signature-key`, plus `content-digest` for bodies. */
@@ -73,10 +79,12 @@ export async function signRequest(input: SignRequestInput): Promise<SignedHeader
     throw new TypeError('signRequest needs a token or jwksUri');
   }
   const created = input.created ?? Math.floor(Date.now() / 1000);
-  const params = serializeInnerList([
-    components.map((c) => [c, new Map()]),
-    new Map([['created', created]]),
-  ]);
+  const sigParams = new Map<string, string | number>([['created', created]]);
+  if (input.nonce !== false) {
+    const random = crypto.getRandomValues(new Uint8Array(12));
+    sigParams.set('nonce', Array.from(random, (b) => b.toString(16).padStart(2, '0')).join(''));
+  }
+  const params = serializeInnerList([components.map((c) => [c, new Map()]), sigParams]);
   const lines = components.map((c) => {
     const value = c.startsWith('@') ? derived(c, url, method, authority) : headers[c];
     if (value === undefined) throw new TypeError(`cannot cover ${c}: it is not on the request`);
