@@ -28,6 +28,7 @@ export {
   generateResourceKey,
   type LoadResourceKeyOptions,
   loadResourceKey,
+  loadResourceKeyPem,
   type ResourceSigningKey,
 } from './resource/resource-signing-key.js';
 export {

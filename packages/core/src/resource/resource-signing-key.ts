@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, importPKCS8 } from 'jose';
 import { createSignBytes, type ResourceAlgorithm, type SignBytes } from '../internal/sign.js';
 import { jwkThumbprint } from '../jwk/jwk-thumbprint.js';
 
@@ -49,6 +49,24 @@ export async function loadResourceKey(
   const kid =
     options.kid ?? (typeof privateJwk.kid === 'string' ? privateJwk.kid : await jwkThumbprint(pub));
   return Object.freeze({ kid, alg, publicJwk: Object.freeze({ ...pub, kid, alg }), sign });
+}
+
+/** Load the resource's private key from a PKCS#8 PEM; `alg` defaults to `Ed25519`. */
+export async function loadResourceKeyPem(
+  pem: string,
+  options: LoadResourceKeyOptions = {},
+): Promise<ResourceSigningKey> {
+  const alg = options.alg ?? 'Ed25519';
+  let jwk: Record<string, unknown>;
+  try {
+    jwk = (await exportJWK(await importPKCS8(pem, alg, { extractable: true }))) as Record<
+      string,
+      unknown
+    >;
+  } catch {
+    throw new TypeError(`signing key: not a PKCS#8 PEM ${alg} private key`);
+  }
+  return loadResourceKey(jwk, { ...options, alg });
 }
 
 /** A fresh key for development (never persist it in production code paths). */
