@@ -1,7 +1,11 @@
 // pnpm demo [--framework express|hono|koa|nestjs]: a development agent provider, person server
 // and one example resource on 127.0.0.1, and a scripted agent that walks the AAuth ladder.
-import { createDevAgentProvider, createDevPersonServer } from '@aauth-gate/testing';
-import { formatExchange, palette } from './narrate.ts';
+import {
+  createDevAgentProvider,
+  createDevPersonServer,
+  formatExchange,
+  palette,
+} from '@aauth-gate/testing';
 import { FRAMEWORKS, type Framework, startExample } from './start-example.ts';
 import { walkLadder } from './walk.ts';
 

@@ -13,6 +13,7 @@ export {
   type DevPersonServerOptions,
   type PendingGrant,
 } from './dev-person-server.js';
+export { describeToken, formatExchange, type Palette, palette } from './format-exchange.js';
 export { type SignedHeaders, type SignRequestInput, signRequest } from './sign-request.js';
 export {
   type AgentExchange,

@@ -1,5 +1,5 @@
-import type { AgentExchange } from '@aauth-gate/testing';
 import { decodeJwt } from 'jose';
+import type { AgentExchange } from './test-agent.js';
 
 const AAUTH_HEADERS = [
   'aauth-requirement',
@@ -9,8 +9,18 @@ const AAUTH_HEADERS = [
   'location',
 ];
 
+/** Text styles for narration. */
+export interface Palette {
+  readonly dim: (s: string) => string;
+  readonly bold: (s: string) => string;
+  readonly green: (s: string) => string;
+  readonly red: (s: string) => string;
+  readonly yellow: (s: string) => string;
+  readonly cyan: (s: string) => string;
+}
+
 /** Colour only on a terminal (and never when NO_COLOR is set). */
-export function palette(tty: boolean) {
+export function palette(tty: boolean): Palette {
   const on = tty && !process.env.NO_COLOR;
   const wrap = (code: number) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
   return {
@@ -37,11 +47,7 @@ export function describeToken(token: string): string {
 }
 
 /** One exchange as a few readable lines. */
-export function formatExchange(
-  e: AgentExchange,
-  c: ReturnType<typeof palette>,
-  seen: Set<string>,
-): string[] {
+export function formatExchange(e: AgentExchange, c: Palette, seen: Set<string>): string[] {
   const url = new URL(e.url);
   const lines = [
     `  ${c.cyan('→')} ${c.bold(e.method)} ${url.pathname}${url.search}  ${c.dim(`[${e.presented === 'none' ? 'unsigned' : `signed with ${e.presented} token`}]`)}`,
