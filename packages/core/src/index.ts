@@ -22,6 +22,7 @@ export {
   type ReplayStore,
 } from './replay/replay-store.js';
 export type { AAuthRequest, HeaderInput } from './request/aauth-request.js';
+export { readStreamUpTo, type StreamPeek } from './request/read-stream-up-to.js';
 export { mintResourceToken, type ResourceTokenInput } from './resource/mint-resource-token.js';
 export type { ResourceMetadataOptions } from './resource/resource-metadata.js';
 export {

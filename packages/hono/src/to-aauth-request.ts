@@ -1,4 +1,4 @@
-import type { AAuthRequest } from '@aauth-gate/core';
+import { type AAuthRequest, readStreamUpTo } from '@aauth-gate/core';
 import type { Context } from 'hono';
 
 /** What the translation needs from the adapter's options. */
@@ -54,45 +54,20 @@ async function readBody(c: Context, max: number): Promise<Uint8Array | undefined
   return raw.body === null ? undefined : readBounded(c, raw.body, max);
 }
 
-/**
- * A body of unknown length: read at most `max` bytes, then give the handler a fresh request
- * with the same bytes (the whole stream, when it was too large to hand to core).
- */
+/** A body of unknown length: read at most `max` bytes; the handler gets the whole body back. */
 async function readBounded(
   c: Context,
   body: ReadableStream<Uint8Array>,
   max: number,
 ): Promise<Uint8Array | undefined> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let reader: ReadableStreamDefaultReader<Uint8Array>;
-  try {
-    reader = body.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      chunks.push(r.value);
-      size += r.value.byteLength;
-      if (size > max) break;
-    }
-  } catch {
-    return undefined;
-  }
-  const bytes =
-    size > max ? undefined : new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer());
-  const replay =
-    bytes ??
-    new ReadableStream<Uint8Array>({
-      start: (ctl) => {
-        for (const chunk of chunks) ctl.enqueue(chunk);
-      },
-      pull: async (ctl) => {
-        const r = await reader.read();
-        if (r.done) ctl.close();
-        else ctl.enqueue(r.value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    });
+  const { bytes, replay } = await readStreamUpTo(body, max);
   const { url, method, headers, signal } = c.req.raw;
-  const init = { method, headers, signal, body: replay, duplex: 'half' };
-  c.req.raw = new Request(url, init as RequestInit);
+  c.req.raw = new Request(url, {
+    method,
+    headers,
+    signal,
+    body: replay,
+    duplex: 'half',
+  } as RequestInit);
   return bytes;
 }
