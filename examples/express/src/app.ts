@@ -12,6 +12,10 @@ export function createApp(options: AAuthOptions): Express {
   app.use(gate.wellKnown()); // metadata, JWKS and the revocation endpoint
   app.use(express.json({ verify: keepRawBody })); // keeps the bytes content-digest covers
 
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' }); // unprotected, for load balancers
+  });
+
   app.get('/whoami', gate.requireAAuth('agent'), (req, res) => {
     const p = req.aauth;
     res.json({ tokenType: p?.tokenType, agent: p?.agent ?? null, person: p?.person ?? null });

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // aauth-gate: call an AAuth-protected endpoint by hand, like curl. Signs with a local
 // development agent, shows each challenge and retry. See `aauth-gate --help`.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type DevKey, generateDevKey, importDevKey } from './agent-key.js';
 import { createDevAgentProvider } from './dev-agent-provider.js';
 import { createDevPersonServer } from './dev-person-server.js';
 import { formatExchange, palette } from './format-exchange.js';
@@ -25,11 +29,53 @@ Options:
       --alg <Ed25519|ES256>       agent key algorithm (default Ed25519)
       --agent-provider-port <n>   default 4100
       --person-server-port <n>    default 4101
+      --fresh-keys                new development keys (kept in ~/.local/state/aauth-gate)
   -q, --quiet                     print only the final response body
   -h, --help
 
 'aauth-gate issuers' keeps the development agent provider and person server running.
 Exit status: 0 for a final 2xx, 1 otherwise, 2 for usage errors.`;
+
+/**
+ * The development issuers' and the agent's keys, kept between runs: a resource caches issuer
+ * keys and refetches an unknown kid at most once a minute, so fresh keys on every run would be
+ * refused as unknown_key for a minute.
+ */
+async function keptKeys(
+  fresh: boolean,
+  alg: 'Ed25519' | 'ES256',
+): Promise<{ ap: DevKey; ps: DevKey; agent: DevKey }> {
+  const base = process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state');
+  const file = join(base, 'aauth-gate', `dev-keys-${alg}.json`);
+  if (!fresh) {
+    try {
+      const saved = JSON.parse(await readFile(file, 'utf8')) as Record<
+        'ap' | 'ps' | 'agent',
+        Record<string, unknown>
+      >;
+      return {
+        ap: await importDevKey(saved.ap, 'Ed25519'),
+        ps: await importDevKey(saved.ps, 'Ed25519'),
+        agent: await importDevKey(saved.agent, alg),
+      };
+    } catch {
+      // none kept yet, or unreadable: make new ones
+    }
+  }
+  const keys = {
+    ap: await generateDevKey('Ed25519'),
+    ps: await generateDevKey('Ed25519'),
+    agent: await generateDevKey(alg),
+  };
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const json = JSON.stringify({
+    ap: keys.ap.privateJwk,
+    ps: keys.ps.privateJwk,
+    agent: keys.agent.privateJwk,
+  });
+  await writeFile(file, json, { mode: 0o600 });
+  return keys;
+}
 
 function usage(message: string): never {
   process.stderr.write(`aauth-gate: ${message}\n\n${HELP}\n`);
@@ -55,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
     'agent-provider-port': { type: 'string' },
     'person-server-port': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
+    'fresh-keys': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   } as const;
   try {
@@ -72,10 +119,12 @@ async function main(argv: string[]): Promise<number> {
   const alg = values.alg ?? 'Ed25519';
   if (alg !== 'Ed25519' && alg !== 'ES256') usage('--alg must be Ed25519 or ES256');
   const c = palette(process.stdout.isTTY === true);
-  const personServer = await createDevPersonServer({ port: psPort });
+  const keys = await keptKeys(values['fresh-keys'] === true, alg);
+  const personServer = await createDevPersonServer({ port: psPort, key: keys.ps });
   const agentProvider = await createDevAgentProvider({
     port: apPort,
     personServer: personServer.issuer,
+    key: keys.ap,
   });
   const info = (line: string): void => {
     if (!values.quiet) process.stdout.write(`${line}\n`);
@@ -109,6 +158,7 @@ async function main(argv: string[]): Promise<number> {
     agentProvider,
     personServer,
     alg,
+    key: keys.agent,
     onExchange: (e) => {
       for (const line of formatExchange(e, c, seen)) info(line);
     },

@@ -8,6 +8,8 @@ export interface DevAgentProviderOptions {
   readonly alg?: 'Ed25519' | 'ES256';
   /** Port on 127.0.0.1. Default 0 (any free port). */
   readonly port?: number;
+  /** The issuer's own signing key (keep it across runs so verifiers' caches stay valid). Default: generated. */
+  readonly key?: DevKey;
   /** `ps` hint put into agent tokens (the agent's person server). Default none. */
   readonly personServer?: string;
 }
@@ -38,7 +40,7 @@ export interface DevAgentProvider {
 export async function createDevAgentProvider(
   options: DevAgentProviderOptions = {},
 ): Promise<DevAgentProvider> {
-  const keys = await createIssuerKeys(options.alg);
+  const keys = await createIssuerKeys(options.alg, options.key);
   let issuer = '';
   const server = await startDevServer((req) => {
     if (req.method !== 'GET') return undefined;

@@ -9,11 +9,12 @@ export interface DevIssuerKeys {
   sign(typ: string, claims: Record<string, unknown>): Promise<string>;
 }
 
-/** Keys for one development issuer. */
+/** Keys for one development issuer: `given` when passed (e.g. kept across runs), else fresh. */
 export async function createIssuerKeys(
   alg: 'Ed25519' | 'ES256' = 'Ed25519',
+  given?: DevKey,
 ): Promise<DevIssuerKeys> {
-  const key = await generateDevKey(alg);
+  const key = given ?? (await generateDevKey(alg));
   return {
     key,
     jwks: { keys: [{ ...key.publicJwk, kid: key.kid }] },

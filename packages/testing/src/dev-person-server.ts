@@ -23,6 +23,8 @@ export type ConsentDecision = 'grant' | { readonly grant: readonly string[] } | 
 export interface DevPersonServerOptions {
   readonly alg?: 'Ed25519' | 'ES256';
   readonly port?: number;
+  /** The issuer's own signing key (keep it across runs so verifiers' caches stay valid). Default: generated. */
+  readonly key?: DevKey;
   /** The person every agent acts for. Default `alice`. */
   readonly person?: string;
   /** Consent policy. Default: grant everything asked. */
@@ -102,7 +104,7 @@ function parseBody(body: Uint8Array): Record<string, unknown> | undefined {
 export async function createDevPersonServer(
   options: DevPersonServerOptions = {},
 ): Promise<DevPersonServer> {
-  const keys = await createIssuerKeys(options.alg);
+  const keys = await createIssuerKeys(options.alg, options.key);
   const person = options.person ?? 'alice';
   const lifetime = Math.min(options.lifetime ?? 3600, 3600);
   const consent = options.consent ?? (() => 'grant' as const);

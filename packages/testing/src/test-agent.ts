@@ -28,6 +28,8 @@ export interface TestAgentOptions {
   /** The person server used for person and auth tokens. Default: none (agent identity only). */
   readonly personServer?: { readonly issuer: string };
   readonly alg?: 'Ed25519' | 'ES256';
+  /** The agent's key (keep it across runs). Default: generated. */
+  readonly key?: DevKey;
   /** Local part of the agent identifier. Default `assistant`. */
   readonly local?: string;
   /** Called for every exchange (challenges, token requests, retries). */
@@ -98,7 +100,7 @@ function headersOf(res: Response): Record<string, string> {
 }
 
 export async function createTestAgent(options: TestAgentOptions): Promise<TestAgent> {
-  const key = await generateDevKey(options.alg ?? 'Ed25519');
+  const key = options.key ?? (await generateDevKey(options.alg ?? 'Ed25519'));
   let agentToken: string | undefined;
   const holdings = new Map<string, Held>();
   const identifiers = new Map<string, string>();

@@ -1,9 +1,14 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startResource } from './support.ts';
 
 const cwd = fileURLToPath(new URL('..', import.meta.url));
+const stateDir = mkdtempSync(join(tmpdir(), 'aauth-gate-cli-'));
 
 // Asynchronous: the resource under test runs in this process and must keep answering.
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -21,7 +26,7 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
         '0',
         ...args,
       ],
-      { cwd, env: { ...process.env, NO_COLOR: '1' } },
+      { cwd, env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: stateDir } },
     );
     let stdout = '';
     let stderr = '';
@@ -37,6 +42,14 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
 }
 
 describe('the aauth-gate CLI', () => {
@@ -61,6 +74,20 @@ describe('the aauth-gate CLI', () => {
     const stopped = await cli(['--no-follow', `${resource.url}/person`]);
     expect(stopped.status).toBe(1);
     expect(stopped.stdout).toContain('requirement=person-token');
+  }, 70_000);
+
+  it('keeps its development keys between runs, so a second run is not refused as unknown_key', async () => {
+    // The same issuer identifiers (ports) on both runs: the resource has cached the first keys.
+    const fixed = [
+      '--agent-provider-port',
+      String(await freePort()),
+      '--person-server-port',
+      String(await freePort()),
+    ];
+    const first = await cli([...fixed, `${resource.url}/agent`]);
+    const second = await cli([...fixed, `${resource.url}/agent`]);
+    expect(first.status, first.stdout).toBe(0);
+    expect(second.status, second.stdout).toBe(0);
   }, 70_000);
 
   it('explains usage errors with exit status 2', async () => {
