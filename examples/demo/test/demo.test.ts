@@ -18,20 +18,24 @@ function runDemo(framework: string) {
 }
 
 describe('pnpm demo', () => {
-  it('walks the whole ladder against the Express example and exits 0', () => {
-    const r = runDemo('express');
-    expect(r.status, r.stdout + r.stderr).toBe(0);
-    for (const expected of [
-      'requirement=agent-token',
-      'requirement=person-token',
-      'requirement=auth-token;resource-token=',
-      'error=revoked_jwt',
-      'Every step behaved (7 steps, express).',
-    ]) {
-      expect(r.stdout).toContain(expected);
-    }
-    expect(r.stdout.includes('\u001b[')).toBe(false); // plain when not on a terminal
-  }, 130_000);
+  it.each(['express', 'hono', 'koa', 'nestjs'])(
+    'walks the whole ladder against the %s example and exits 0',
+    (framework) => {
+      const r = runDemo(framework);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      for (const expected of [
+        'requirement=agent-token',
+        'requirement=person-token',
+        'requirement=auth-token;resource-token=',
+        'error=revoked_jwt',
+        `Every step behaved (7 steps, ${framework}).`,
+      ]) {
+        expect(r.stdout).toContain(expected);
+      }
+      expect(r.stdout.includes('\u001b[')).toBe(false); // plain when not on a terminal
+    },
+    130_000,
+  );
 
   it('refuses an unknown framework', () => {
     const r = runDemo('rails');
