@@ -67,6 +67,11 @@ export class TokenVerifier {
     this.#cache = config.cacheSize > 0 ? new Lru(config.cacheSize) : undefined;
   }
 
+  /** Verified tokens currently remembered. */
+  get cachedTokens(): number {
+    return this.#cache?.size ?? 0;
+  }
+
   async verify(jwt: string): Promise<TokenResult> {
     const now = this.#c.now();
     const cached = this.#cache?.get(jwt);

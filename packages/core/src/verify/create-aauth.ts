@@ -69,6 +69,8 @@ export interface AAuth {
   handle(request: AAuthRequest): Promise<Answer | undefined>;
   /** The published `aauth-resource.json` document. */
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** Sizes of the bounded caches, for monitoring (issuers, verified tokens, confirmation keys). */
+  stats(): { readonly issuers: number; readonly tokens: number; readonly confirmationKeys: number };
   /** The published JWKS (public members, `kid`, `alg`). */
   readonly jwks: { readonly keys: readonly Readonly<Record<string, unknown>>[] };
 }
@@ -442,6 +444,11 @@ export function createAAuth(options: AAuthOptions): AAuth {
     },
     metadata,
     jwks,
+    stats: () => ({
+      issuers: keys.entriesSize,
+      tokens: tokens.cachedTokens,
+      confirmationKeys: signed.cachedKeys,
+    }),
   });
 }
 

@@ -103,6 +103,11 @@ export class SignedRequestVerifier {
   // Confirmation keys by canonical JWK: importing costs far more than verifying (PERF §7).
   readonly #cnfKeys = new Lru<string, Promise<ConfirmationKey>>(10_000);
 
+  /** Confirmation keys currently imported. */
+  get cachedKeys(): number {
+    return this.#cnfKeys.size;
+  }
+
   constructor(config: SignedRequestConfig) {
     this.#c = config;
   }
