@@ -1,4 +1,5 @@
-const LOOPBACK_HOST = /^(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/;
+// localhost and every *.localhost name resolve to loopback (RFC 6761 §6.3).
+const LOOPBACK_HOST = /^(?:(?:[a-z0-9-]+\.)*localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /** Whether an IPv4 literal lies in a range key discovery must never reach by default. */
@@ -38,7 +39,8 @@ export function checkEgressUrl(raw: string, dev: boolean): EgressUrlCheck {
     return { ok: false, detail: 'not a URL' };
   }
   if (url.username || url.password) return { ok: false, detail: 'credentials in URL' };
-  const host = url.hostname.toLowerCase();
+  // A trailing dot names the same host (`localhost.`): compare without it.
+  const host = url.hostname.toLowerCase().replace(/\.$/, '');
   const loopback = LOOPBACK_HOST.test(host);
   if (url.protocol === 'http:') {
     return dev && loopback ? { ok: true, url } : { ok: false, detail: 'plain http refused' };

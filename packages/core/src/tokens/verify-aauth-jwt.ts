@@ -98,6 +98,8 @@ export class TokenVerifier {
     }
     if (typeof header.kid !== 'string' || header.kid === '')
       return invalid('the token header has no kid');
+    // No AAuth token uses critical extensions; one we do not understand must fail (RFC 7515 §4.1.11).
+    if (header.crit !== undefined) return invalid('the token names critical header extensions');
     const validIss = this.#c.dev
       ? isDevServerIdentifier(payload.iss)
       : isServerIdentifier(payload.iss);
@@ -109,7 +111,13 @@ export class TokenVerifier {
     if (!isNumericDate(payload.iat)) return invalid('the token has no iat');
     if (payload.exp <= now) return sigFailure('expired_jwt', 'the token has expired');
     if (this.#c.iatBound !== undefined && payload.iat - now > this.#c.iatBound) {
-      return sigFailure('clock_skew', 'the token iat is in the future');
+      return sigFailure('clock_skew', 'the token iat is in the future', {
+        date: new Date(now * 1000),
+      });
+    }
+    // nbf is not an AAuth claim, but a token that says it is not yet valid is not (RFC 7519 §4.1.5).
+    if (payload.nbf !== undefined && (!isNumericDate(payload.nbf) || payload.nbf > now)) {
+      return invalid('the token is not yet valid (nbf)');
     }
     if (!(await this.#c.isTrustedIssuer(kind, iss, payload))) {
       return problemFailure(403, 'denied', 'the token issuer is not trusted here');
@@ -158,6 +166,10 @@ export class TokenVerifier {
   ): Promise<'ok' | 'bad-key' | 'bad-signature'> {
     // The issuer key's own alg must equal the header alg (digest §20 A30).
     if (key.jwk.alg !== alg) return 'bad-key';
+    // A key published for encryption only must not verify signatures.
+    const { use, key_ops: ops } = key.jwk;
+    if ((use !== undefined && use !== 'sig') || (Array.isArray(ops) && !ops.includes('verify')))
+      return 'bad-key';
     if (!checkSigningJwk(key.jwk, this.#c.tokenAlgorithms).ok) return 'bad-key';
     if (!key.imported) {
       key.imported = importPublicJwk(publicJwk(key.jwk), alg as SignatureAlgorithm);

@@ -27,6 +27,7 @@ import type { AAuthPrincipal } from './principal.js';
 import { normalizeRequirement, type Requirement, type RequirementInput } from './requirement.js';
 import type { VerifyFailure } from './verify-failure.js';
 import {
+  normalizeAuthority,
   type ServerKeyResolver,
   SignedRequestVerifier,
   type VerifiedRequest,
@@ -261,7 +262,9 @@ export function createAAuth(options: AAuthOptions): AAuth {
     algorithms: new Set(algorithms),
     acceptAlgorithms: Object.freeze([...algorithms]),
     additionalComponents: additional,
-    authorities: new Set(authorities),
+    authorities: new Set(
+      authorities.map((a) => normalizeAuthority(a, new URL(resource).protocol.slice(0, -1))),
+    ),
     defaultAuthority: authorities[0] as string,
     defaultScheme: new URL(resource).protocol.slice(0, -1),
     maxHeaderBytes: positive('maxHeaderBytes', options.maxHeaderBytes, 16_384),

@@ -6,6 +6,7 @@ import {
   importPublicJwk,
   type PublicKey,
   type SignatureAlgorithm,
+  sha256,
   verifyBytes,
 } from '../internal/crypto.js';
 import { Lru } from '../internal/lru.js';
@@ -24,7 +25,6 @@ import { problemFailure, sigFailure, type VerifyFailure } from './verify-failure
 const MANDATED = ['@method', '@authority', '@path', 'signature-key'] as const;
 const JWT_ONLY: ReadonlySet<string> = new Set(['jwt']);
 const JWKS_URI_ONLY: ReadonlySet<string> = new Set(['jwks_uri']);
-const DECIMAL_TIME = /;\s*(?:created|expires)=-?\d+\./;
 
 /** Configuration the request verifier needs, fixed at construction. */
 export interface SignedRequestConfig {
@@ -78,6 +78,13 @@ export type ServerKeyResolver = (
 ) => Promise<
   { ok: true; key: PublicKey; thumbprint: string } | { ok: false; failure: VerifyFailure }
 >;
+
+/** `host[:port]` lowercased, without the scheme's default port (RFC 9421 §2.2.3). */
+export function normalizeAuthority(authority: string, scheme: string): string {
+  const a = authority.toLowerCase();
+  const port = scheme === 'http' ? ':80' : ':443';
+  return a.endsWith(port) ? a.slice(0, -port.length) : a;
+}
 
 function storeDown(): { ok: false; failure: VerifyFailure } {
   return problemFailure(
@@ -135,8 +142,8 @@ export class SignedRequestVerifier {
     const covered = coveredNames(sel.input);
     if (!covered) return sigFailure('invalid_signature', 'a covered component is not a string');
     const required: string[] = [...MANDATED];
-    const authorization = fieldValue(fields, 'authorization');
-    if (authorization !== undefined && /^aauth(?:\s|$)/i.test(authorization))
+    const authorization = fields.get('authorization');
+    if (authorization?.some((line) => /^\s*aauth(?:\s|$)/i.test(line)))
       required.push('authorization');
     for (const extra of [...c.additionalComponents, ...routeComponents])
       if (!required.includes(extra)) required.push(extra);
@@ -154,11 +161,9 @@ export class SignedRequestVerifier {
     // Step 3: freshness.
     const params = sel.input[1];
     const created = params.get('created');
-    if (
-      typeof created !== 'number' ||
-      !Number.isInteger(created) ||
-      DECIMAL_TIME.test(headers.input)
-    ) {
+    // A Decimal such as 1.5 is no Integer; `1.0` parses as one, but then the re-serialised
+    // @signature-params differs from what was signed and the signature fails.
+    if (typeof created !== 'number' || !Number.isInteger(created)) {
       return sigFailure('invalid_signature', 'created is missing or not an integer');
     }
     const expires = params.get('expires');
@@ -184,10 +189,11 @@ export class SignedRequestVerifier {
     fields: HeaderFields,
     pre: Precheck,
     key: PublicKey,
-  ): Promise<VerifyFailure | undefined> {
+  ): Promise<VerifyFailure | { readonly base: string }> {
     const c = this.#c;
-    const authority = request.authority ?? c.defaultAuthority;
-    if (!c.authorities.has(authority.toLowerCase())) {
+    const scheme = request.scheme ?? c.defaultScheme;
+    const authority = normalizeAuthority(request.authority ?? c.defaultAuthority, scheme);
+    if (!c.authorities.has(authority)) {
       return {
         kind: 'signature',
         code: 'invalid_signature',
@@ -197,7 +203,7 @@ export class SignedRequestVerifier {
     const base = buildSignatureBase(
       {
         method: request.method,
-        scheme: request.scheme ?? c.defaultScheme,
+        scheme,
         authority,
         target: request.target,
         fields,
@@ -231,21 +237,26 @@ export class SignedRequestVerifier {
       if (digest !== 'match')
         return { kind: 'signature', code: 'invalid_signature', detail: `content-digest ${digest}` };
     }
-    return undefined;
+    return { base: base.base };
   }
 
   /** Replay: the same signature by the same key inside the window (unsafe methods by default). */
-  async #replayed(method: string, thumbprint: string, pre: Precheck): Promise<boolean> {
+  async #replayed(
+    method: string,
+    thumbprint: string,
+    pre: Precheck,
+    base: string,
+  ): Promise<boolean> {
     const c = this.#c;
     if (
       c.replay === undefined ||
       (c.replayMethods !== 'all' && !c.replayMethods.has(method.toUpperCase()))
     )
       return false;
-    return !(await c.replay.remember(
-      `${thumbprint}.${encodeBase64Url(pre.sel.signature)}`,
-      pre.created + c.window,
-    ));
+    // Keyed by what was signed, not by the signature bytes: an ECDSA signature (r, s) is also
+    // valid as (r, n − s), so the bytes alone would let a replay through.
+    const what = encodeBase64Url(await sha256(utf8Encode(base)));
+    return !(await c.replay.remember(`${thumbprint}.${what}`, pre.created + c.window));
   }
 
   /** An agent's request: the `jwt` scheme with an agent, person or auth token (steps 1–7). */
@@ -294,13 +305,13 @@ export class SignedRequestVerifier {
     }
 
     // Step 7.
-    const bad = await this.#checkSignature(request, fields, pre, confirmation.key);
-    if (bad) return { ok: false, failure: bad, token };
+    const signed = await this.#checkSignature(request, fields, pre, confirmation.key);
+    if (!('base' in signed)) return { ok: false, failure: signed, token };
 
     // Replay and revocation state may live in a shared store that is down: answer 503
     // (fail closed) rather than guess, and never a 500.
     try {
-      if (await this.#replayed(request.method, confirmation.thumbprint, pre)) {
+      if (await this.#replayed(request.method, confirmation.thumbprint, pre, signed.base)) {
         return { ...sigFailure('invalid_signature', 'the signature was already used'), token };
       }
       if (await c.revocation.isRevoked(token.iss, token.jti)) {
@@ -356,10 +367,10 @@ export class SignedRequestVerifier {
       });
     const resolved = await c.serverKeys(id, dwk, kid);
     if (!resolved.ok) return resolved;
-    const bad = await this.#checkSignature(request, fields, pre, resolved.key);
-    if (bad) return { ok: false, failure: bad };
+    const signed = await this.#checkSignature(request, fields, pre, resolved.key);
+    if (!('base' in signed)) return { ok: false, failure: signed };
     try {
-      if (await this.#replayed(request.method, resolved.thumbprint, pre)) {
+      if (await this.#replayed(request.method, resolved.thumbprint, pre, signed.base)) {
         return sigFailure('invalid_signature', 'the signature was already used');
       }
     } catch {

@@ -162,3 +162,12 @@ export function unavailable(): AttackExpectation {
 export function accepted(): AttackExpectation {
   return { status: 200, code: null };
 }
+
+/**
+ * Whether a scenario can be replayed over real HTTP against a resource configured like the
+ * fixture's default verifier (same issuers, keys, trust lists and fetch map): no option
+ * overrides, no fetch-map overrides and no in-process-only request fields.
+ */
+export function isPortable(s: AttackScenario): boolean {
+  return s.options === undefined && s.fetch === undefined && s.inProcessOnly !== true;
+}

@@ -389,7 +389,7 @@ export async function signAttackRequest(fx: AttackFixture, o: SignOptions): Prom
     'signature-key',
   ];
   const { path, query } = splitTarget(target);
-  const valueOf = (c: string): string => {
+  const componentValue = (c: string): string => {
     const override = o.values?.[c];
     if (override !== undefined) return override;
     switch (c) {
@@ -414,7 +414,7 @@ export async function signAttackRequest(fx: AttackFixture, o: SignOptions): Prom
   };
   const inner = `(${components.map(quoteComponent).join(' ')})`;
   const params = o.params ?? `;created=${created}`;
-  const baseLines = components.map((c) => `${quoteComponent(c)}: ${valueOf(c)}`);
+  const baseLines = components.map((c) => `${quoteComponent(c)}: ${componentValue(c)}`);
   baseLines.push(`"@signature-params": ${inner}${params}`);
   const base = baseLines.join('\n');
   let sig = await signWith((o.key ?? fx.keys.agent).privateKey, utf8(base));
