@@ -1,4 +1,5 @@
-// Paired micro-benchmark harness (PERF.md §5): warm each case, time batches of ~100 ms with
+// Paired micro-benchmark harness (PERF.md §5, without its per-batch GC): warm each case, time
+// batches of ~100 ms with
 // process CPU time, round-robin across cases with a rotating start, and report the median of
 // per-round ratios against a reference so machine drift cancels out.
 import { cpuUsage } from 'node:process';
@@ -17,7 +18,12 @@ export interface Ratio {
   readonly usPerOp: number;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+// A full GC right before a batch shrinks the young generation, so allocation-heavy code pays
+// for extra scavenges the reference (allocation-free crypto) does not: BENCH_GC=1 restores it.
+const gc =
+  process.env.BENCH_GC === '1'
+    ? ((globalThis as { gc?: () => void }).gc ?? (() => undefined))
+    : () => undefined;
 let sink: unknown;
 
 async function batch(c: Case, ms: number): Promise<number> {

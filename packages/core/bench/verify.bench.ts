@@ -81,7 +81,10 @@ const mintInput = {
   now: NOW,
   lifetime: 300,
 };
-const sampleClaims = Buffer.from(JSON.stringify({ ...mintInput, jti: 'x'.repeat(22) }));
+// The reference signs a signing input of the same length as a minted token's.
+const sampleClaims = Buffer.from(
+  (await mintResourceToken(rsKey, mintInput)).token.split('.').slice(0, 2).join('.'),
+);
 
 const { perOp, ratios } = await measure(
   [
@@ -102,6 +105,7 @@ const { perOp, ratios } = await measure(
   ],
   [
     ['verify() warm', '2× Ed25519 verify (node)'],
+    ['verify() warm', '1× Ed25519 verify (node)'],
     ['verify() no token cache', '2× Ed25519 verify (node)'],
     ['verify() no token cache', 'Ed25519 verify (node) + jose compactVerify'],
     ['mintResourceToken()', '1× Ed25519 sign (node)'],

@@ -76,6 +76,7 @@ interface NodeBufferCtor {
     offset: number,
     length: number,
   ): { toString(encoding: string): string };
+  from(text: string, encoding: string): Uint8Array & { toString(encoding: string): string };
 }
 const NodeBuffer = ((): NodeBufferCtor | undefined => {
   try {
@@ -116,6 +117,12 @@ export function encodeBase64Url(bytes: Uint8Array): string {
 
 /** Strict base64url without padding; `undefined` when invalid. */
 export function decodeBase64Url(input: string): Uint8Array | undefined {
+  if (NodeBuffer && input.length > 64) {
+    // Native decoding is lenient; the round trip keeps it strict (one spelling per byte string).
+    const bytes = NodeBuffer.from(input, 'base64url');
+    if (bytes.toString('base64url') !== input) return undefined;
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
   return decode(input, input.length, URL_TABLE);
 }
 

@@ -20,6 +20,10 @@ export class Lru<K, V> {
     return value;
   }
 
+  has(key: K): boolean {
+    return this.#map.has(key);
+  }
+
   set(key: K, value: V): void {
     this.#map.delete(key);
     this.#map.set(key, value);

@@ -6,6 +6,7 @@ import {
   serializeByteSequence,
   Token,
 } from 'structured-headers';
+import { Lru } from '../internal/lru.js';
 import { sigFailure, type VerifyFailure } from './verify-failure.js';
 
 /** The one signature chosen for verification, with its three correlated members. */
@@ -23,6 +24,19 @@ function parse(value: string): Dictionary | undefined {
   } catch {
     return undefined;
   }
+}
+
+// An agent sends the same Signature-Key (its token) on every request, and parsing the JWT string
+// costs more than the rest of the header work: keep the last parses, never mutated.
+const keyParses = new Lru<string, Dictionary | undefined>(256);
+
+function parseSignatureKey(value: string): Dictionary | undefined {
+  let parsed = keyParses.get(value);
+  if (parsed === undefined && !keyParses.has(value)) {
+    parsed = parse(value);
+    keyParses.set(value, parsed);
+  }
+  return parsed;
 }
 
 function schemeOf(member: Item | InnerList | undefined): string | undefined {
@@ -46,7 +60,7 @@ export function selectSignature(
   | { readonly ok: false; readonly failure: VerifyFailure } {
   const inputs = parse(inputValue);
   const signatures = parse(signatureValue);
-  const keys = parse(keyValue);
+  const keys = parseSignatureKey(keyValue);
   if (!inputs || !signatures || !keys)
     return sigFailure(
       'invalid_signature',
