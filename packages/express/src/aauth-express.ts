@@ -1,14 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type AAuth,
-  type AAuthOptions,
-  type AAuthPrincipal,
-  type AAuthRequest,
-  type Answer,
-  createAAuth,
-  type RequirementInput,
+import type {
+  AAuth,
+  AAuthOptions,
+  AAuthPrincipal,
+  AAuthRequest,
+  Answer,
+  RequirementInput,
 } from '@aauth-gate/core';
-import { createGuardedFetch, hasBody, peekBody } from '@aauth-gate/node';
+import { coreFromOptions, hasBody, peekBody } from '@aauth-gate/node';
 import type { Request, RequestHandler, Response } from 'express';
 
 declare global {
@@ -58,20 +57,6 @@ export function keepRawBody(req: IncomingMessage, _res: ServerResponse, buf: Buf
   (req as IncomingMessage & { rawBody?: Buffer }).rawBody = buf;
 }
 
-function coreOf(options: AAuthExpressOptions): AAuth {
-  if ('core' in options && options.core !== undefined) {
-    const c = options.core;
-    if (typeof c?.verify !== 'function' || typeof c.requirement !== 'function')
-      throw new TypeError('core must be an AAuth instance from createAAuth()');
-    return c;
-  }
-  const { trustProxy: _t, maxBodyBytes: _m, ...core } = options as AAuthOptions & AdapterOptions;
-  return createAAuth({
-    ...core,
-    fetch: core.fetch ?? createGuardedFetch({ allowHttpLoopback: core.dev === true }),
-  });
-}
-
 function send(res: Response, answer: Answer): void {
   res.status(answer.status);
   // setHeader, not res.set(): Express would append a charset to content-type.
@@ -95,7 +80,7 @@ export function aauthExpress(options: AAuthExpressOptions): AAuthExpress {
   if (typeof trustProxy !== 'boolean') throw new TypeError('trustProxy must be a boolean');
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0)
     throw new RangeError('maxBodyBytes must be a non-negative integer');
-  const core = coreOf(options);
+  const core = coreFromOptions(options, ['trustProxy', 'maxBodyBytes']);
   let warned = false;
 
   /** The raw bytes; core calls this only when the signature covers `content-digest`. */

@@ -1,13 +1,12 @@
-import {
-  type AAuth,
-  type AAuthOptions,
-  type AAuthPrincipal,
-  type AAuthRequest,
-  type Answer,
-  createAAuth,
-  type RequirementInput,
+import type {
+  AAuth,
+  AAuthOptions,
+  AAuthPrincipal,
+  AAuthRequest,
+  Answer,
+  RequirementInput,
 } from '@aauth-gate/core';
-import { createGuardedFetch, hasBody, peekBody } from '@aauth-gate/node';
+import { coreFromOptions, hasBody, peekBody } from '@aauth-gate/node';
 import type { Middleware, ParameterizedContext } from 'koa';
 
 /** What the adapter puts in `ctx.state`: use it in `new Koa<AAuthState>()` or router generics. */
@@ -52,20 +51,6 @@ const FIX_SETUP =
   'content-digest cannot be checked. Mount requireAAuth() before the body parser: it reads ' +
   'the bytes and leaves the stream readable for the parser.';
 
-function coreOf(options: AAuthKoaOptions): AAuth {
-  if ('core' in options && options.core !== undefined) {
-    const c = options.core;
-    if (typeof c?.verify !== 'function' || typeof c.requirement !== 'function')
-      throw new TypeError('core must be an AAuth instance from createAAuth()');
-    return c;
-  }
-  const { trustProxy: _t, maxBodyBytes: _m, ...core } = options as AAuthOptions & AdapterOptions;
-  return createAAuth({
-    ...core,
-    fetch: core.fetch ?? createGuardedFetch({ allowHttpLoopback: core.dev === true }),
-  });
-}
-
 function send(ctx: Ctx, answer: Answer): void {
   // An explicit null body before the status: Koa then adds no body and no content-type of its own.
   ctx.remove('content-type');
@@ -83,7 +68,7 @@ export function aauthKoa(options: AAuthKoaOptions): AAuthKoa {
   if (typeof trustProxy !== 'boolean') throw new TypeError('trustProxy must be a boolean');
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0)
     throw new RangeError('maxBodyBytes must be a non-negative integer');
-  const core = coreOf(options);
+  const core = coreFromOptions(options, ['trustProxy', 'maxBodyBytes']);
   let warned = false;
 
   /** The raw bytes; core calls this only when the signature covers `content-digest`. */

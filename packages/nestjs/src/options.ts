@@ -1,11 +1,10 @@
 import {
   type AAuth,
   type AAuthOptions,
-  createAAuth,
   type Requirement,
   type RequirementInput,
 } from '@aauth-gate/core';
-import { createGuardedFetch } from '@aauth-gate/node';
+import { coreFromOptions } from '@aauth-gate/node';
 
 /** Injection token of the `AAuth` core instance the module uses. */
 export const AAUTH: unique symbol = Symbol('aauth-gate:core');
@@ -53,15 +52,7 @@ export function createGate(options: AAuthModuleOptions): AAuthGate {
   const { trustProxy = false, defaultRequirement = 'agent', ...rest } = options;
   if (typeof trustProxy !== 'boolean')
     throw new TypeError('AAuthModule: trustProxy must be a boolean');
-  const core =
-    'core' in rest
-      ? rest.core
-      : createAAuth({
-          ...rest,
-          fetch: rest.fetch ?? createGuardedFetch({ allowHttpLoopback: rest.dev === true }),
-        });
-  if (typeof core?.verify !== 'function' || typeof core.requirement !== 'function')
-    throw new TypeError('AAuthModule: core must come from createAAuth()');
+  const core = coreFromOptions(rest, []);
   const cache = new Map<RequirementInput, Requirement>();
   const requirementOf = (input: RequirementInput = defaultRequirement): Requirement => {
     let requirement = cache.get(input);

@@ -194,7 +194,7 @@ describe.each(platforms)('AAuthModule on %s', (platform: Platform) => {
 
   it('refuses bad module options with a TypeError naming the option', async () => {
     for (const [options, message] of [
-      [{ core: {} as AAuth }, /core must come from createAAuth/],
+      [{ core: {} as AAuth }, /core must be an AAuth instance from createAAuth/],
       [{ core, trustProxy: 'yes' as unknown as boolean }, /trustProxy must be a boolean/],
       [{ core, defaultRequirement: { auth: [] } }, /requirement\.auth/],
       [

@@ -4,6 +4,7 @@ export {
   classifyAddress,
   isAddressAllowed,
 } from './address-policy.js';
+export { coreFromOptions } from './core-from-options.js';
 export { EgressError, type EgressErrorCode } from './egress-error.js';
 export {
   type CaInput,
