@@ -77,6 +77,14 @@ export interface AAuthOptions {
   readonly maxDocumentBytes?: number;
   /** Largest accepted `Signature`/`Signature-Input`/`Signature-Key` field in bytes. Default 16 384. */
   readonly maxHeaderBytes?: number;
+  /**
+   * At the authorization endpoint: whether the person holds the `account` an agent names
+   * (`invalid_account` otherwise). Default: no account is accepted.
+   */
+  readonly accountHolder?: (
+    person: { iss: string; sub: string },
+    account: string,
+  ) => boolean | Promise<boolean>;
   /** Optional members of the published `aauth-resource.json`. Default: the required ones only. */
   readonly metadata?: ResourceMetadataOptions;
   /** Called for every decision; never receives tokens or signatures. */

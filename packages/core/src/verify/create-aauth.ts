@@ -14,6 +14,7 @@ import { IssuerKeyCache } from '../keys/issuer-key-cache.js';
 import { createMemoryReplayStore } from '../replay/replay-store.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
 import { collectHeaderFields, fieldValue } from '../request/header-fields.js';
+import { handleAuthorization } from '../resource/handle-authorization.js';
 import { buildResourceMetadata } from '../resource/resource-metadata.js';
 import { buildJwks, serveWellKnown } from '../resource/serve-well-known.js';
 import { handleRevocation } from '../revocation/handle-revocation.js';
@@ -299,6 +300,21 @@ export function createAAuth(options: AAuthOptions): AAuth {
       ? revocationUrl.pathname
       : undefined;
   const revocationConfig = { verifier: signed, store: revocationStore, now, window };
+  const authorizationUrl =
+    metadata.authorization_endpoint === undefined
+      ? undefined
+      : new URL(metadata.authorization_endpoint as string);
+  if (authorizationUrl && (signingKey === undefined || describedScopes === undefined)) {
+    throw new TypeError(
+      'metadata.authorizationEndpoint needs signingKey and metadata.scopeDescriptions',
+    );
+  }
+  const authorizationPath =
+    authorizationUrl && authorizationUrl.origin === new URL(resource).origin
+      ? authorizationUrl.pathname
+      : undefined;
+  if (options.accountHolder !== undefined && typeof options.accountHolder !== 'function')
+    throw new TypeError('accountHolder must be a function');
   const authorizeConfig = {
     resource,
     accessServer,
@@ -430,20 +446,36 @@ export function createAAuth(options: AAuthOptions): AAuth {
       if (known) return known;
       const q = request.target.indexOf('?');
       const path = q === -1 ? request.target : request.target.slice(0, q);
-      if (revocationPath === undefined || path !== revocationPath) return undefined;
       try {
-        return await handleRevocation(
-          revocationConfig,
-          request,
-          collectHeaderFields(request.headers),
-        );
+        if (revocationPath !== undefined && path === revocationPath) {
+          return await handleRevocation(
+            revocationConfig,
+            request,
+            collectHeaderFields(request.headers),
+          );
+        }
+        if (
+          authorizationPath !== undefined &&
+          path === authorizationPath &&
+          signingKey &&
+          describedScopes
+        ) {
+          const config = {
+            verifier: signed,
+            resource,
+            accessServer,
+            signingKey,
+            scopes: new Set(Object.keys(describedScopes)),
+            lifetime,
+            now,
+            accountHolder: options.accountHolder,
+          };
+          return await handleAuthorization(config, request, collectHeaderFields(request.headers));
+        }
       } catch {
-        return buildProblem(
-          400,
-          'invalid_request',
-          'the revocation request could not be processed',
-        );
+        return buildProblem(400, 'invalid_request', 'the request could not be processed');
       }
+      return undefined;
     },
     metadata,
     jwks,
