@@ -183,4 +183,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exit(await main(process.argv.slice(2)));
+// `pnpm cli -- <args>` passes the `--` through: drop it.
+const args = process.argv.slice(2);
+process.exit(await main(args[0] === '--' ? args.slice(1) : args));
