@@ -41,28 +41,8 @@ export type StartAttackCorpusApp = (core: AAuth) => Promise<ConformanceApp>;
  * fixed (then delete the entry); ATTACK_SHOW_ADAPTER_BUGS=1 runs them as plain tests.
  */
 const KNOWN_ADAPTER_BUGS: Readonly<Record<string, Readonly<Record<string, string>>>> = (() => {
-  const repeatedLineDropped =
-    'the adapter hands core Node’s req.headers, which keeps only the first of repeated ' +
-    'content-type lines (Node discards repeats of content-type, authorization, host, user-agent, …), ' +
-    'so core verifies "application/json" instead of "application/json, text/html" and the app ' +
-    'answers 200 where core answers 401 invalid_signature; build the lines from req.rawHeaders';
-  const emptyBodyUnread =
-    'peekBody (@aauth-gate/node) resolves undefined for a Content-Length: 0 body that already ' +
-    'ended when core asks for the bytes (no "readable" after EOF), so a genuine POST with the ' +
-    'digest of empty content gets 401 invalid_signature "could not read the raw body"';
   return {
-    express: { 'covered-header-extra-line': repeatedLineDropped },
-    'express (no body parser)': {
-      'covered-header-extra-line': repeatedLineDropped,
-      'digest-empty-body-accepted': emptyBodyUnread,
-    },
-    koa: {
-      'covered-header-extra-line': repeatedLineDropped,
-      'digest-empty-body-accepted': emptyBodyUnread,
-    },
-    'nestjs-express': { 'covered-header-extra-line': repeatedLineDropped },
     'nestjs-fastify': {
-      'covered-header-extra-line': repeatedLineDropped,
       'covered-header-removed':
         'Fastify answers 415 Unsupported Media Type to a body without content-type before Nest ' +
         'runs the guard, so core’s 401 invalid_signature never reaches the wire',

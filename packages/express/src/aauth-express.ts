@@ -7,7 +7,7 @@ import type {
   Answer,
   RequirementInput,
 } from '@aauth-gate/core';
-import { coreFromOptions, hasBody, peekBody } from '@aauth-gate/node';
+import { coreFromOptions, hasBody, headerLines, peekBody } from '@aauth-gate/node';
 import type { Request, RequestHandler, Response } from 'express';
 
 declare global {
@@ -101,7 +101,7 @@ export function aauthExpress(options: AAuthExpressOptions): AAuthExpress {
   const toRequest = (req: Request, res: Response): AAuthRequest => ({
     method: req.method,
     target: req.originalUrl,
-    headers: req.headers,
+    headers: headerLines(req),
     authority: trustProxy ? authorityOf(req) : undefined,
     scheme: trustProxy ? req.protocol : undefined,
     body: () => bodyOf(req, res),

@@ -6,7 +6,7 @@ import type {
   Answer,
   RequirementInput,
 } from '@aauth-gate/core';
-import { coreFromOptions, hasBody, peekBody } from '@aauth-gate/node';
+import { coreFromOptions, hasBody, headerLines, peekBody } from '@aauth-gate/node';
 import type { Middleware, ParameterizedContext } from 'koa';
 
 /** What the adapter puts in `ctx.state`: use it in `new Koa<AAuthState>()` or router generics. */
@@ -88,7 +88,7 @@ export function aauthKoa(options: AAuthKoaOptions): AAuthKoa {
   const toRequest = (ctx: Ctx): AAuthRequest => ({
     method: ctx.method,
     target: ctx.originalUrl,
-    headers: ctx.req.headers,
+    headers: headerLines(ctx.req),
     authority: trustProxy ? ctx.host || undefined : undefined,
     scheme: trustProxy ? ctx.protocol : undefined,
     body: () => bodyOf(ctx),

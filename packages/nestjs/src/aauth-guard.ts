@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AAuthRequest } from '@aauth-gate/core';
+import { headerLines } from '@aauth-gate/node';
 import {
   type CanActivate,
   type ExecutionContext,
@@ -19,6 +20,10 @@ interface PlatformRequest extends AAuthSlot {
   /** Express: the wire target (`url` may be rewritten by mounts); Fastify: before `rewriteUrl`. */
   readonly originalUrl?: string;
   readonly headers: IncomingHttpHeaders;
+  /** Node's field lines (Express platform). */
+  readonly rawHeaders: string[];
+  /** Fastify: the Node request. */
+  readonly raw?: { readonly rawHeaders: string[] };
   /** Set by `NestFactory.create(App, { rawBody: true })` when a body parser ran. */
   readonly rawBody?: Uint8Array;
   /** Host with port after the platform's trust-proxy decision (Express 5, Fastify 5). */
@@ -48,7 +53,8 @@ export class AAuthGuard implements CanActivate {
     const request: AAuthRequest = {
       method: req.method,
       target: req.originalUrl ?? req.url,
-      headers: req.headers,
+      // Fastify wraps the Node request in `raw`; Express's request is the Node request.
+      headers: headerLines(req.raw ?? req),
       authority: this.gate.trustProxy ? req.host : undefined,
       scheme: this.gate.trustProxy ? req.protocol : undefined,
       body: req.rawBody,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AAuth } from '@aauth-gate/core';
-import { peekBody } from '@aauth-gate/node';
+import { headerLines, peekBody } from '@aauth-gate/node';
 import {
   ConfigurableModuleBuilder,
   type ConfigurableModuleHost,
@@ -60,7 +60,7 @@ class WellKnownMiddleware implements NestMiddleware {
     const request = {
       method: req.method ?? 'GET',
       target: req.originalUrl ?? req.url ?? '/',
-      headers: req.headers,
+      headers: headerLines(req),
       // Express platform: the raw body parser ran; Fastify: middleware runs before parsing.
       body: async () => req.rawBody ?? (await peekBody(req, res, 65_536)),
     };

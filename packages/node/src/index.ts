@@ -14,5 +14,6 @@ export {
   type LookupAddress,
   type LookupAll,
 } from './guarded-fetch.js';
+export { headerLines } from './header-lines.js';
 export { aauthOptionsFromEnv, type EnvOptions, readEnvOptions } from './options-from-env.js';
 export { hasBody, peekBody } from './peek-body.js';

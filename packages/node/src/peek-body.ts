@@ -19,6 +19,10 @@ export function peekBody(
   max: number,
 ): Promise<Buffer | undefined> {
   if (Number(req.headers['content-length']) > max) return Promise.resolve(undefined);
+  // Nothing announced or nothing left: the empty body is the body (no 'readable' would come).
+  if (req.headers['content-length'] === '0' && req.headers['transfer-encoding'] === undefined) {
+    return Promise.resolve(Buffer.alloc(0));
+  }
   // Reading opts out of Node's own draining of unread bodies; restore it, or a keep-alive
   // connection stalls behind a body nobody reads.
   res.once('finish', () => req.readableEnded || req.resume());
@@ -44,5 +48,7 @@ export function peekBody(
       else if (req.complete) finish(true);
     };
     req.on('readable', onReadable).once('error', onStop).once('close', onStop);
+    // The whole body may already be buffered (its 'readable' came before anyone listened).
+    if (req.complete) onReadable();
   });
 }
