@@ -1,12 +1,36 @@
 // Configuration: PORT (default 3003), HOST (default 127.0.0.1), AAUTH_RESOURCE, AAUTH_PERSON_SERVERS, AAUTH_AGENT_PROVIDERS,
-// AAUTH_DEV=1, AAUTH_KEY_FILE — see README.md.
+// AAUTH_DEV=1, AAUTH_KEY_FILE, REDIS_URL, AAUTH_REDIS_PREFIX — see README.md.
 import { aauthOptionsFromEnv, readEnvOptions } from '@aauth-gate/node';
+import { createRedisStores } from '@aauth-gate/redis';
 import { createApp, notesMetadata } from './app.ts';
 
 const port = Number(process.env.PORT ?? 3003);
 const { resource } = readEnvOptions();
-const options = await aauthOptionsFromEnv(process.env, { metadata: notesMetadata(resource) });
-const host = process.env.HOST ?? '127.0.0.1';
-createApp(options).listen(port, host, () => {
-  console.log(`notes (koa) listening on http://${host}:${port} as ${resource}`);
+// Several instances share replay and revocation state through Redis; one instance keeps it in memory.
+const stores = process.env.REDIS_URL
+  ? createRedisStores({
+      url: process.env.REDIS_URL,
+      prefix: process.env.AAUTH_REDIS_PREFIX ?? 'aauth:',
+    })
+  : undefined;
+const options = await aauthOptionsFromEnv(process.env, {
+  metadata: notesMetadata(resource),
+  ...(stores && { replay: stores.replay, revocation: stores.revocation }),
 });
+const host = process.env.HOST ?? '127.0.0.1';
+const server = createApp(options).listen(port, host, () => {
+  console.log(
+    `notes (koa) listening on http://${host}:${port} as ${resource}${stores ? ' (Redis stores)' : ''}`,
+  );
+});
+
+if (stores) {
+  // Stop accepting, let requests in flight finish (at most 2 s), then close the Redis client.
+  const shutdown = (): void => {
+    const exit = (): void => void stores.close().finally(() => process.exit(0));
+    server.close(exit);
+    setTimeout(exit, 2000);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
