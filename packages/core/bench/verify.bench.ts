@@ -90,6 +90,7 @@ const { perOp, ratios } = await measure(
   [
     { name: 'verify() warm', run: () => warm.verify(request, 'agent') },
     { name: 'verify() no token cache', run: () => noTokenCache.verify(request, 'agent') },
+    { name: '1× Ed25519 verify (node)', run: () => verify(null, baseBytes, agentPub, sigBytes) },
     {
       name: '2× Ed25519 verify (node)',
       run: () =>
