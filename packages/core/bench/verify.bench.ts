@@ -89,6 +89,8 @@ const sampleClaims = Buffer.from(
 const { perOp, ratios } = await measure(
   [
     { name: 'verify() warm', run: () => warm.verify(request, 'agent') },
+    // Cold: a fresh verifier each time — issuer discovery (from memory), key imports, no caches.
+    { name: 'verify() cold', run: () => createAAuth(options).verify(request, 'agent') },
     { name: 'verify() no token cache', run: () => noTokenCache.verify(request, 'agent') },
     { name: '1× Ed25519 verify (node)', run: () => verify(null, baseBytes, agentPub, sigBytes) },
     {
@@ -107,6 +109,7 @@ const { perOp, ratios } = await measure(
   [
     ['verify() warm', '2× Ed25519 verify (node)'],
     ['verify() warm', '1× Ed25519 verify (node)'],
+    ['verify() cold', '2× Ed25519 verify (node)'],
     ['verify() no token cache', '2× Ed25519 verify (node)'],
     ['verify() no token cache', 'Ed25519 verify (node) + jose compactVerify'],
     ['mintResourceToken()', '1× Ed25519 sign (node)'],

@@ -48,9 +48,12 @@ export type { AAuthOptions, IssuerTrust, TrustOptions } from './verify/aauth-opt
 export { type AAuth, createAAuth, type VerifyResult } from './verify/create-aauth.js';
 export type { AAuthPrincipal, SignatureInfo } from './verify/principal.js';
 export {
+  type IssuerList,
   normalizeRequirement,
   type PolicyDecision,
   type PolicyFunction,
   type Requirement,
   type RequirementInput,
+  type RouteTrust,
+  type RouteTrustInput,
 } from './verify/requirement.js';

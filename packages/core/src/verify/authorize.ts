@@ -55,6 +55,9 @@ export async function authorize(
   request: AAuthRequest,
 ): Promise<Authorization> {
   const kind = principal.tokenType;
+  if (requirement.trust && !(await trustedByRoute(requirement, principal))) {
+    return deny('this route does not accept tokens from that issuer');
+  }
   if (requirement.level !== 'agent' && kind === 'agent') return challenge('person-token');
   let needed: readonly string[] = [];
   if (requirement.level === 'auth') {
@@ -73,6 +76,17 @@ export async function authorize(
   if (needed.length === 0) return { ok: true };
   if (kind === 'agent') return challenge('person-token');
   return stepUp(config, principal, needed);
+}
+
+/** The route's own issuer trust, narrowing the instance's (RequirementInput `trust`). */
+async function trustedByRoute(requirement: Requirement, p: AAuthPrincipal): Promise<boolean> {
+  const t = requirement.trust;
+  if (!t) return true;
+  if (p.tokenType === 'agent') return t.agentProviders ? t.agentProviders(p.iss) : true;
+  if (t.personServers && !(await t.personServers(p.ps as string))) return false;
+  // A four-party auth token is issued by an access server, not by its person server.
+  if (p.tokenType === 'auth' && p.iss !== p.ps && t.accessServers) return t.accessServers(p.iss);
+  return true;
 }
 
 /** Mint a resource token from the presented person or auth token (AAuth-11 §6.7, §12 A40). */

@@ -32,7 +32,30 @@ export type RequirementInput =
       readonly policy?: PolicyFunction;
       /** Let unsigned requests through with no principal (signed ones are still verified). */
       readonly optional?: boolean;
+      /**
+       * Narrow the issuers this route accepts (on top of the instance's `trust`): agent
+       * providers of agent tokens, person servers of person and auth tokens (`ps`), access
+       * servers of four-party auth tokens. Others get `403 denied`. Default: the instance's.
+       */
+      readonly trust?: RouteTrustInput;
     };
+
+/** Issuers a route accepts: identifiers, or a function deciding. */
+export type IssuerList = readonly string[] | ((iss: string) => boolean | Promise<boolean>);
+
+/** Per-route issuer trust, as users write it. */
+export interface RouteTrustInput {
+  readonly agentProviders?: IssuerList;
+  readonly personServers?: IssuerList;
+  readonly accessServers?: IssuerList;
+}
+
+/** Per-route issuer trust, normalised to functions. */
+export interface RouteTrust {
+  readonly agentProviders: ((iss: string) => boolean | Promise<boolean>) | undefined;
+  readonly personServers: ((iss: string) => boolean | Promise<boolean>) | undefined;
+  readonly accessServers: ((iss: string) => boolean | Promise<boolean>) | undefined;
+}
 
 /** The normalised, frozen requirement core works with. */
 export interface Requirement {
@@ -41,6 +64,7 @@ export interface Requirement {
   readonly components: readonly string[];
   readonly policy: PolicyFunction | undefined;
   readonly optional: boolean;
+  readonly trust: RouteTrust | undefined;
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -48,8 +72,9 @@ const COMPONENT = /^(?:@[a-z-]+|[a-z0-9!#$%&'*+.^_`|~-]+)$/;
 
 /** Validate once, at route set-up; throws `TypeError` naming the bad part. */
 export function normalizeRequirement(input: RequirementInput | undefined): Requirement {
-  if (input === undefined || input === 'agent') return freeze('agent', [], [], undefined, false);
-  if (input === 'person') return freeze('person', [], [], undefined, false);
+  if (input === undefined || input === 'agent')
+    return freeze('agent', [], [], undefined, false, undefined);
+  if (input === 'person') return freeze('person', [], [], undefined, false, undefined);
   if (typeof input !== 'object' || input === null) {
     throw new TypeError("requirement must be 'agent', 'person' or an object");
   }
@@ -73,7 +98,37 @@ export function normalizeRequirement(input: RequirementInput | undefined): Requi
   if (input.policy !== undefined && typeof input.policy !== 'function')
     throw new TypeError('requirement.policy must be a function');
   const level = input.auth !== undefined ? 'auth' : input.person ? 'person' : 'agent';
-  return freeze(level, scopes, components, input.policy, input.optional === true);
+  return freeze(
+    level,
+    scopes,
+    components,
+    input.policy,
+    input.optional === true,
+    routeTrust(input.trust),
+  );
+}
+
+function issuerCheck(name: string, list: IssuerList | undefined): RouteTrust['agentProviders'] {
+  if (list === undefined) return undefined;
+  if (typeof list === 'function') return list;
+  if (!Array.isArray(list) || list.some((i) => typeof i !== 'string')) {
+    throw new TypeError(
+      `requirement.trust.${name} must be a list of issuer identifiers or a function`,
+    );
+  }
+  const set = new Set(list);
+  return (iss) => set.has(iss);
+}
+
+function routeTrust(input: RouteTrustInput | undefined): RouteTrust | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input !== 'object' || input === null)
+    throw new TypeError('requirement.trust must be an object');
+  return Object.freeze({
+    agentProviders: issuerCheck('agentProviders', input.agentProviders),
+    personServers: issuerCheck('personServers', input.personServers),
+    accessServers: issuerCheck('accessServers', input.accessServers),
+  });
 }
 
 function freeze(
@@ -82,6 +137,7 @@ function freeze(
   components: string[],
   policy: PolicyFunction | undefined,
   optional: boolean,
+  trust: RouteTrust | undefined,
 ): Requirement {
   return Object.freeze({
     level,
@@ -89,5 +145,6 @@ function freeze(
     components: Object.freeze(components),
     policy,
     optional,
+    trust,
   });
 }
