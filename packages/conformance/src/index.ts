@@ -8,3 +8,8 @@ export {
   type StartAttackCorpusApp,
 } from './run-attack-corpus.js';
 export { runConformanceSuite } from './run-conformance-suite.js';
+export {
+  type NotesExampleServer,
+  nodeExampleServer,
+  runNotesExampleSuite,
+} from './run-notes-example-suite.js';

@@ -1,0 +1,175 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AAuthOptions, ResourceMetadataOptions } from '@aauth-gate/core';
+import { generateResourceKey } from '@aauth-gate/core';
+import {
+  createDevAgentProvider,
+  createDevPersonServer,
+  createTestAgent,
+  type DevAgentProvider,
+  type DevPersonServer,
+} from '@aauth-gate/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * A notes example listening on 127.0.0.1 whose app is mounted once its URL (the resource
+ * identifier) is known.
+ */
+export interface NotesExampleServer {
+  readonly url: string;
+  mount(options: AAuthOptions): void | Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A node:http server on 127.0.0.1:0 whose request listener is mounted once the app exists. */
+export async function nodeExampleServer(
+  listener: (options: AAuthOptions) => RequestListener | Promise<RequestListener>,
+): Promise<NotesExampleServer> {
+  const server: Server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async mount(options) {
+      server.on('request', await listener(options));
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
+ * The one suite every notes example (examples/express, hono, koa, nestjs) runs over real HTTP
+ * with the testing kit's agent: `/health`, `/whoami`, the notes API, revocation, tampering and
+ * metadata. `metadata` is the example's own `notesMetadata`.
+ */
+export function runNotesExampleSuite(
+  name: string,
+  start: () => Promise<NotesExampleServer>,
+  metadata: (resource: string) => ResourceMetadataOptions,
+): void {
+  describe(`notes API on ${name}, driven by the testing kit agent over HTTP`, () => {
+    let ps: DevPersonServer;
+    let ap: DevAgentProvider;
+    let server: NotesExampleServer;
+    let url: string;
+
+    beforeAll(async () => {
+      ps = await createDevPersonServer();
+      ap = await createDevAgentProvider({ personServer: ps.issuer });
+      server = await start();
+      url = server.url;
+      const { key } = await generateResourceKey();
+      await server.mount({
+        resource: url,
+        dev: true,
+        trust: { agentProviders: 'any', personServers: [ps.issuer] },
+        signingKey: key,
+        metadata: metadata(url),
+      });
+    });
+    afterAll(async () => {
+      await server?.close();
+      await ap?.close();
+      await ps?.close();
+    });
+
+    it('answers /health without AAuth', async () => {
+      const res = await fetch(`${url}/health`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+    });
+
+    it('challenges unsigned requests and knows the agent', async () => {
+      const unsigned = await fetch(`${url}/whoami`);
+      expect(unsigned.status).toBe(401);
+      expect(unsigned.headers.get('aauth-requirement')).toBe('requirement=agent-token');
+      const agent = await createTestAgent({ agentProvider: ap, personServer: ps });
+      const res = await agent.fetch(`${url}/whoami`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        tokenType: 'agent',
+        agent: { iss: ap.issuer, sub: 'aauth:assistant@127.0.0.1' },
+        person: null,
+      });
+    });
+
+    it('keeps notes per person: read, write (body covered by content-digest), delete', async () => {
+      const agent = await createTestAgent({ agentProvider: ap, personServer: ps });
+      expect(await (await agent.fetch(`${url}/notes`)).json()).toEqual({ notes: [] });
+      const created = await agent.fetch(`${url}/notes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'buy milk' }),
+      });
+      expect(created.status).toBe(201);
+      const note = (await created.json()) as { id: string; text: string };
+      expect(note.text).toBe('buy milk');
+      const listed = (await (await agent.fetch(`${url}/notes`)).json()) as {
+        notes: { id: string }[];
+      };
+      expect(listed.notes.map((n) => n.id)).toEqual([note.id]);
+      expect((await agent.fetch(`${url}/notes/${note.id}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await agent.fetch(`${url}/notes/${note.id}`, { method: 'DELETE' })).status).toBe(404);
+    });
+
+    it('answers a person token on the notes with a resource token, and whoami names the person', async () => {
+      const agent = await createTestAgent({ agentProvider: ap, personServer: ps });
+      const res = await agent.fetch(`${url}/notes`, { followChallenges: false });
+      expect(res.headers.get('aauth-requirement')).toBe('requirement=person-token');
+      await agent.fetch(`${url}/notes`);
+      const who = (await (await agent.fetch(`${url}/whoami`)).json()) as {
+        person: { iss: string };
+      };
+      expect(who.person.iss).toBe(ps.issuer);
+    });
+
+    it('refuses a revoked auth token with revoked_jwt, then climbs back', async () => {
+      const agent = await createTestAgent({ agentProvider: ap, personServer: ps });
+      await agent.fetch(`${url}/notes`);
+      const held = agent.held(url).auth as string;
+      expect(await ps.revoke(held)).toBe(200);
+      const refused = await agent.fetch(`${url}/notes`, { followChallenges: false });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('signature-error')).toBe('error=revoked_jwt');
+      expect(refused.headers.get('aauth-requirement')).toBe('requirement=person-token');
+      expect((await agent.fetch(`${url}/notes`)).status).toBe(200);
+    });
+
+    it('rejects a tampered body and a bad note', async () => {
+      const agent = await createTestAgent({
+        agentProvider: ap,
+        personServer: ps,
+        tamper: (r) => {
+          if (r.method === 'POST' && r.body) r.body = new TextEncoder().encode('{"text":"evil"}');
+        },
+      });
+      const res = await agent.fetch(`${url}/notes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"text":"good"}',
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('signature-error')).toBe('error=invalid_signature');
+      const honest = await createTestAgent({ agentProvider: ap, personServer: ps });
+      const bad = await honest.fetch(`${url}/notes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(bad.status).toBe(400);
+    });
+
+    it('serves its metadata with the scopes and the revocation endpoint', async () => {
+      const meta = await (await fetch(`${url}/.well-known/aauth-resource.json`)).json();
+      expect(meta).toMatchObject({
+        issuer: url,
+        jwks_uri: `${url}/.well-known/jwks.json`,
+        revocation_endpoint: `${url}/aauth/revoke`,
+        scope_descriptions: { 'notes:read': 'Read your notes' },
+      });
+    });
+  });
+}
