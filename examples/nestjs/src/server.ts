@@ -18,7 +18,11 @@ const stores = process.env.REDIS_URL
   : undefined;
 const options = await aauthOptionsFromEnv(process.env, {
   metadata: notesMetadata(resource),
-  ...(stores && { replay: stores.replay, revocation: stores.revocation }),
+  ...(stores && {
+    replay: stores.replay,
+    revocation: stores.revocation,
+    sharedKeyCache: stores.state,
+  }),
 });
 const host = process.env.HOST ?? '127.0.0.1';
 // rawBody: true keeps the exact bytes content-digest covers (req.rawBody).

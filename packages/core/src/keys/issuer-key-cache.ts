@@ -1,4 +1,5 @@
 import { Lru } from '../internal/lru.js';
+import type { StateStore } from '../state/state-store.js';
 import type { FetchLike } from './fetch-like.js';
 import { readJsonDocument } from './read-json-document.js';
 
@@ -43,6 +44,11 @@ export interface IssuerKeyCacheOptions {
   readonly defaultTtlSeconds: number;
   readonly timeoutMs: number;
   readonly maxBytes: number;
+  /**
+   * Shared across instances (e.g. Redis): key sets fetched by one instance are used by all, and
+   * a lock keeps to one fetch per issuer per interval for the whole fleet. Default: none.
+   */
+  readonly shared?: StateStore | undefined;
 }
 
 interface KeySet {
@@ -157,7 +163,7 @@ export class IssuerKeyCache {
       const now = this.#o.now();
       // Claim the interval before the first await so concurrent callers share one fetch.
       entry.nextFetchAt = now + this.#o.minRefreshSeconds;
-      entry.inflight = this.#fetch(iss, dwk).then(
+      entry.inflight = this.#fetchShared(iss, dwk).then(
         (result) => {
           const done = this.#o.now();
           if (result.ok) {
@@ -180,6 +186,52 @@ export class IssuerKeyCache {
       );
     }
     return entry.inflight;
+  }
+
+  /** Through the shared store when there is one: reuse a fleet-wide key set, or fetch under a lock. */
+  async #fetchShared(
+    iss: string,
+    dwk: string,
+  ): Promise<{ ok: true; set: KeySet } | KeyLookupFailure> {
+    const shared = this.#o.shared;
+    if (!shared) return this.#fetch(iss, dwk);
+    const id = `${iss}\n${dwk}`;
+    try {
+      const stored = fromShared(
+        await shared.get(`keys:${id}`),
+        this.#o.now(),
+        this.#o.maxAgeSeconds,
+      );
+      if (stored && stored.freshUntil > this.#o.now()) return { ok: true, set: stored };
+      if (!(await shared.add(`keylock:${id}`, '1', this.#o.minRefreshSeconds))) {
+        // Another instance fetched (or is fetching) within the interval: use what it stored.
+        await new Promise((r) => setTimeout(r, 250));
+        const after = fromShared(
+          await shared.get(`keys:${id}`),
+          this.#o.now(),
+          this.#o.maxAgeSeconds,
+        );
+        if (after) return { ok: true, set: after };
+        if (stored) return { ok: true, set: stored };
+        return {
+          ok: false,
+          code: 'unavailable',
+          detail: 'issuer keys are being fetched by another instance',
+        };
+      }
+    } catch {
+      return this.#fetch(iss, dwk); // the shared store is down: behave as a single instance
+    }
+    const result = await this.#fetch(iss, dwk);
+    if (result.ok) {
+      const doc = JSON.stringify({
+        fetchedAt: result.set.fetchedAt,
+        freshUntil: result.set.freshUntil,
+        keys: [...result.set.keys.values()].map((k) => k.jwk),
+      });
+      await shared.set(`keys:${id}`, doc, this.#o.maxAgeSeconds).catch(() => undefined);
+    }
+    return result;
   }
 
   async #fetch(iss: string, dwk: string): Promise<{ ok: true; set: KeySet } | KeyLookupFailure> {
@@ -212,5 +264,28 @@ export class IssuerKeyCache {
       this.#o.maxAgeSeconds,
     );
     return { ok: true, set: { keys, fetchedAt: now, freshUntil: now + ttl } };
+  }
+}
+
+/** A key set stored by another instance, if it is well-formed and not past the 24-hour bound. */
+function fromShared(raw: string | undefined, now: number, maxAge: number): KeySet | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const doc = JSON.parse(raw) as { fetchedAt?: unknown; freshUntil?: unknown; keys?: unknown };
+    if (
+      typeof doc.fetchedAt !== 'number' ||
+      typeof doc.freshUntil !== 'number' ||
+      !Array.isArray(doc.keys)
+    )
+      return undefined;
+    if (now - doc.fetchedAt >= maxAge) return undefined;
+    const keys = new Map<string, IssuerKey>();
+    for (const jwk of doc.keys.slice(0, MAX_KEYS_PER_ISSUER) as Record<string, unknown>[]) {
+      if (typeof jwk?.kid === 'string' && !keys.has(jwk.kid))
+        keys.set(jwk.kid, { kid: jwk.kid, jwk });
+    }
+    return { keys, fetchedAt: doc.fetchedAt, freshUntil: doc.freshUntil };
+  } catch {
+    return undefined;
   }
 }

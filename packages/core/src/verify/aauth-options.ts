@@ -3,6 +3,7 @@ import type { ReplayStore } from '../replay/replay-store.js';
 import type { ResourceMetadataOptions } from '../resource/resource-metadata.js';
 import type { ResourceSigningKey } from '../resource/resource-signing-key.js';
 import type { RevocationStore } from '../revocation/revocation-store.js';
+import type { StateStore } from '../state/state-store.js';
 import type { AAuthEvent } from './aauth-event.js';
 
 /** Which issuers are trusted: any, an allow-list of identifiers, or a function. */
@@ -54,6 +55,11 @@ export interface AAuthOptions {
   readonly replayMethods?: readonly string[] | 'all';
   /** Revocation store. Default: bounded in-memory store. */
   readonly revocation?: RevocationStore;
+  /**
+   * Share issuer key sets between instances (e.g. `@aauth-gate/redis`'s `state`): N instances
+   * then fetch an issuer's keys once per interval, not N times. Default: per instance.
+   */
+  readonly sharedKeyCache?: StateStore;
   /** Fetch for issuer metadata and JWKS. Default: global `fetch` under URL-level egress checks. */
   readonly fetch?: FetchLike;
   /**

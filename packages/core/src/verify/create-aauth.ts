@@ -186,6 +186,7 @@ export function createAAuth(options: AAuthOptions): AAuth {
     defaultTtlSeconds: 300,
     timeoutMs: positive('fetchTimeoutMs', options.fetchTimeoutMs, 3000, 60_000),
     maxBytes: positive('maxDocumentBytes', options.maxDocumentBytes, 262_144),
+    shared: options.sharedKeyCache,
   });
   const isTrustedIssuer = (
     kind: TokenKind,

@@ -164,3 +164,47 @@ describe('issuer key cache (AAuth-11 §11.4, digest §6)', () => {
     expect(cache.entriesSize).toBe(50);
   });
 });
+
+describe('a key cache shared between instances', () => {
+  it('fetches an issuer once for the whole fleet, and falls back to its own fetch when the store is down', async () => {
+    const { createMemoryStateStore } = await import('../../src/index.ts');
+    const clock = { now: 1000 };
+    const shared = createMemoryStateStore({ now: () => clock.now });
+    const calls: string[] = [];
+    const fetch = async (url: string) => {
+      calls.push(url);
+      if (url.endsWith(`/.well-known/${DWK}`))
+        return new Response(JSON.stringify({ issuer: ISS, jwks_uri: `${ISS}/jwks` }));
+      return new Response(
+        JSON.stringify({
+          keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'a'.repeat(43), kid: 'k1', alg: 'Ed25519' }],
+        }),
+      );
+    };
+    const make = (store: typeof shared) =>
+      new IssuerKeyCache({
+        fetch,
+        now: () => clock.now,
+        dev: false,
+        maxIssuers: 10,
+        minRefreshSeconds: 60,
+        maxAgeSeconds: 86_400,
+        defaultTtlSeconds: 300,
+        timeoutMs: 200,
+        maxBytes: 10_000,
+        shared: store,
+      });
+    const instances = [make(shared), make(shared), make(shared)];
+    for (const cache of instances) expect((await cache.lookup(ISS, DWK, 'k1')).ok).toBe(true);
+    expect(calls).toHaveLength(2); // metadata + JWKS, once for three instances
+    const broken = {
+      add: () => Promise.reject(new Error('down')),
+      get: () => Promise.reject(new Error('down')),
+      compareAndSet: () => Promise.reject(new Error('down')),
+      set: () => Promise.reject(new Error('down')),
+      delete: () => Promise.reject(new Error('down')),
+    };
+    expect((await make(broken).lookup(ISS, DWK, 'k1')).ok).toBe(true);
+    expect(calls).toHaveLength(4);
+  });
+});
