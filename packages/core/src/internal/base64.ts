@@ -126,6 +126,17 @@ export function decodeBase64Url(input: string): Uint8Array | undefined {
   return decode(input, input.length, URL_TABLE);
 }
 
+/** base64url of a string's UTF-8 bytes, in one native step where the runtime has one. */
+export function encodeBase64UrlText(text: string): string {
+  if (NodeBuffer) return NodeBuffer.from(text, 'utf8').toString('base64url');
+  return encode(encoder.encode(text), URL_SAFE, false);
+}
+
+/** Bytes of an ASCII-only string (e.g. a JWS signing input), natively where possible. */
+export function asciiBytes(text: string): Uint8Array {
+  return NodeBuffer ? NodeBuffer.from(text, 'latin1') : encoder.encode(text);
+}
+
 /** UTF-8 bytes of a string. */
 export function utf8Encode(text: string): Uint8Array {
   return encoder.encode(text);

@@ -1,4 +1,9 @@
-import { encodeBase64Url, utf8Encode } from '../internal/base64.js';
+import {
+  asciiBytes,
+  encodeBase64Url,
+  encodeBase64UrlText,
+  utf8Encode,
+} from '../internal/base64.js';
 import { randomBytes } from '../internal/crypto.js';
 
 // One CSPRNG call per 256 token ids: a call costs several µs, as much as the rest of minting.
@@ -81,7 +86,8 @@ export async function mintResourceToken(
   if (input.tenant !== undefined) json += `,"tenant":${q(input.tenant)}`;
   if (input.account !== undefined) json += `,"account":${q(input.account)}`;
   if (input.loginHint !== undefined) json += `,"login_hint":${q(input.loginHint)}`;
-  const signingInput = `${encodedHeader(key)}.${encodeBase64Url(utf8Encode(`${json}}`))}`;
-  const signature = await key.sign(utf8Encode(signingInput));
+  const signingInput = `${encodedHeader(key)}.${encodeBase64UrlText(`${json}}`)}`;
+  const signed = key.sign(asciiBytes(signingInput));
+  const signature = signed instanceof Uint8Array ? signed : await signed;
   return { token: `${signingInput}.${encodeBase64Url(signature)}`, jti, exp };
 }

@@ -1,5 +1,6 @@
 import { isAgentIdentifier } from '../identifiers/is-agent-identifier.js';
 import { isDevServerIdentifier, isServerIdentifier } from '../identifiers/is-server-identifier.js';
+import { asciiBytes } from '../internal/base64.js';
 import {
   importPublicJwk,
   type PublicKey,
@@ -181,7 +182,7 @@ export class TokenVerifier {
     } catch {
       return 'bad-key';
     }
-    const data = new TextEncoder().encode(signingInput);
+    const data = asciiBytes(signingInput); // a JWS signing input is base64url and '.' only
     return (await verifyBytes(publicKey, data, signature)) ? 'ok' : 'bad-signature';
   }
 
