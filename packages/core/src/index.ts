@@ -17,6 +17,12 @@ export { isDevServerIdentifier, isServerIdentifier } from './identifiers/is-serv
 export { jwkThumbprint } from './jwk/jwk-thumbprint.js';
 export type { FetchLike } from './keys/fetch-like.js';
 export {
+  type OperationMatch,
+  type OperationMatcher,
+  type OperationRequirementsOptions,
+  operationRequirements,
+} from './r3/openapi-operations.js';
+export {
   createMemoryReplayStore,
   type MemoryReplayStoreOptions,
   type ReplayStore,

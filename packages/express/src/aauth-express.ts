@@ -5,6 +5,7 @@ import type {
   AAuthPrincipal,
   AAuthRequest,
   Answer,
+  Requirement,
   RequirementInput,
 } from '@aauth-gate/core';
 import { coreFromOptions, hasBody, headerLines, peekBody } from '@aauth-gate/node';
@@ -44,7 +45,7 @@ export interface AAuthExpress {
    */
   wellKnown(): RequestHandler;
   /** Verifies the request against `requirement`; sets `req.aauth` or sends core's answer. */
-  requireAAuth(requirement?: RequirementInput): RequestHandler;
+  requireAAuth(requirement?: RequirementInput | Requirement): RequestHandler;
 }
 
 const FIX_SETUP =
@@ -116,7 +117,7 @@ export function aauthExpress(options: AAuthExpressOptions): AAuthExpress {
           .then((answer) => (answer ? send(res, answer) : next()), next);
       };
     },
-    requireAAuth(requirement?: RequirementInput): RequestHandler {
+    requireAAuth(requirement?: RequirementInput | Requirement): RequestHandler {
       const normalized = core.requirement(requirement);
       const verify = async (req: Request, res: Response): Promise<boolean> => {
         const result = await core.verify(toRequest(req, res), normalized);

@@ -4,6 +4,7 @@ import {
   type AAuthPrincipal,
   type Answer,
   createAAuth,
+  type Requirement,
   type RequirementInput,
 } from '@aauth-gate/core';
 import type { MiddlewareHandler } from 'hono';
@@ -43,7 +44,9 @@ export interface AAuthHono {
    * Verifies every request against `requirement` (default: agent identity); on success sets
    * `c.get('aauth')`, otherwise answers with core's response. A bad requirement throws here.
    */
-  requireAAuth(requirement?: RequirementInput): MiddlewareHandler<{ Variables: AAuthVariables }>;
+  requireAAuth(
+    requirement?: RequirementInput | Requirement,
+  ): MiddlewareHandler<{ Variables: AAuthVariables }>;
 }
 
 /** Create the Hono adapter. Validates options once; bad options throw `TypeError`/`RangeError`. */
@@ -67,7 +70,7 @@ export function aauthHono(options: AAuthHonoOptions): AAuthHono {
       await next();
     },
     requireAAuth: (
-      requirement?: RequirementInput,
+      requirement?: RequirementInput | Requirement,
     ): MiddlewareHandler<{ Variables: AAuthVariables }> => {
       const normalised = core.requirement(requirement);
       return async (c, next) => {

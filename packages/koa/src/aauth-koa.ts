@@ -4,6 +4,7 @@ import type {
   AAuthPrincipal,
   AAuthRequest,
   Answer,
+  Requirement,
   RequirementInput,
 } from '@aauth-gate/core';
 import { coreFromOptions, hasBody, headerLines, peekBody } from '@aauth-gate/node';
@@ -41,7 +42,7 @@ export interface AAuthKoa {
   /** Serves `/.well-known/aauth-resource.json` and the JWKS; passes anything else on. */
   wellKnown(): Middleware<AAuthState>;
   /** Verifies the request against `requirement`; sets `ctx.state.aauth` or answers with core's answer. */
-  requireAAuth(requirement?: RequirementInput): Middleware<AAuthState>;
+  requireAAuth(requirement?: RequirementInput | Requirement): Middleware<AAuthState>;
 }
 
 type Ctx = ParameterizedContext<AAuthState>;
@@ -103,7 +104,7 @@ export function aauthKoa(options: AAuthKoaOptions): AAuthKoa {
         else await next();
       };
     },
-    requireAAuth(requirement?: RequirementInput): Middleware<AAuthState> {
+    requireAAuth(requirement?: RequirementInput | Requirement): Middleware<AAuthState> {
       const normalized = core.requirement(requirement);
       return async (ctx, next) => {
         const result = await core.verify(toRequest(ctx), normalized);

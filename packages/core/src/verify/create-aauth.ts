@@ -53,7 +53,7 @@ export interface AAuth {
   /** The resource identifier. */
   readonly resource: string;
   /** Validate a route requirement once (at route set-up); throws `TypeError` when wrong. */
-  requirement(input?: RequirementInput): Requirement;
+  requirement(input?: RequirementInput | Requirement): Requirement;
   /** Verify one request against a route requirement. Never throws for bad input. */
   verify(
     request: AAuthRequest,
@@ -324,7 +324,7 @@ export function createAAuth(options: AAuthOptions): AAuth {
     now,
   };
 
-  const requirementOf = (input?: RequirementInput): Requirement => {
+  const requirementOf = (input?: RequirementInput | Requirement): Requirement => {
     const req = normalizeRequirement(input);
     if (req.level !== 'agent' && signingKey === undefined && req.level === 'auth') {
       throw new TypeError(

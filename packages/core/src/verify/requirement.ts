@@ -71,12 +71,21 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const COMPONENT = /^(?:@[a-z-]+|[a-z0-9!#$%&'*+.^_`|~-]+)$/;
 
 /** Validate once, at route set-up; throws `TypeError` naming the bad part. */
-export function normalizeRequirement(input: RequirementInput | undefined): Requirement {
+export function normalizeRequirement(
+  input: RequirementInput | Requirement | undefined,
+): Requirement {
   if (input === undefined || input === 'agent')
     return freeze('agent', [], [], undefined, false, undefined);
   if (input === 'person') return freeze('person', [], [], undefined, false, undefined);
   if (typeof input !== 'object' || input === null) {
     throw new TypeError("requirement must be 'agent', 'person' or an object");
+  }
+  // An already normalised requirement (e.g. from an operation matcher) is used as it is.
+  if ('level' in input) {
+    if (Object.isFrozen(input)) return input as unknown as Requirement;
+    throw new TypeError(
+      'requirement: pass what normalizeRequirement() returned, or a requirement input',
+    );
   }
   const scopes =
     input.auth === undefined

@@ -79,3 +79,14 @@ describe('createAAuth validates its options once, naming the bad one', () => {
     expect(Object.isFrozen(aauth.metadata)).toBe(true);
   });
 });
+
+describe('normalized requirements pass through unchanged', () => {
+  it('keeps level and scopes of a requirement normalised before', async () => {
+    const { normalizeRequirement } = await import('../../src/index.ts');
+    const person = normalizeRequirement('person');
+    expect(normalizeRequirement(person)).toBe(person);
+    const auth = normalizeRequirement({ auth: ['notes:read'] });
+    expect(normalizeRequirement(auth)).toMatchObject({ level: 'auth', scopes: ['notes:read'] });
+    expect(() => normalizeRequirement({ level: 'auth' } as never)).toThrow(TypeError);
+  });
+});
