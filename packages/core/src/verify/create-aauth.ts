@@ -1,14 +1,6 @@
 import type { Answer } from '../answers/answer.js';
-import {
-  buildProblem,
-  buildRequirementChallenge,
-  buildSignatureFailure,
-} from '../answers/build-answer.js';
-import type { SignatureErrorCode } from '../errors/error-codes.js';
+import { buildProblem, buildRequirementChallenge } from '../answers/build-answer.js';
 import { isDevServerIdentifier, isServerIdentifier } from '../identifiers/is-server-identifier.js';
-import { importPublicJwk, type PublicKey } from '../internal/crypto.js';
-import { checkSigningJwk, publicJwk } from '../jwk/check-signing-jwk.js';
-import { jwkThumbprint } from '../jwk/jwk-thumbprint.js';
 import type { FetchLike } from '../keys/fetch-like.js';
 import { IssuerKeyCache } from '../keys/issuer-key-cache.js';
 import { createMemoryReplayStore } from '../replay/replay-store.js';
@@ -22,14 +14,23 @@ import { createMemoryRevocationStore } from '../revocation/revocation-store.js';
 import type { TokenKind } from '../tokens/token-kind.js';
 import { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
 import type { AAuthEvent } from './aauth-event.js';
-import type { AAuthOptions, IssuerTrust } from './aauth-options.js';
+import type { AAuthOptions } from './aauth-options.js';
 import { authorize } from './authorize.js';
+import { failureResult } from './failure-answer.js';
+import {
+  AUTHORITY,
+  positive,
+  replayMethods,
+  SUPPORTED_ALGS,
+  SUPPORTED_TOKEN_ALGS,
+  trustFunction,
+} from './option-checks.js';
 import type { AAuthPrincipal } from './principal.js';
 import { normalizeRequirement, type Requirement, type RequirementInput } from './requirement.js';
-import type { VerifyFailure } from './verify-failure.js';
+import { createServerKeyResolver } from './server-key-resolver.js';
+import { toPrincipal } from './to-principal.js';
 import {
   normalizeAuthority,
-  type ServerKeyResolver,
   SignedRequestVerifier,
   type VerifiedRequest,
 } from './verify-signed-request.js';
@@ -75,43 +76,6 @@ export interface AAuth {
   stats(): { readonly issuers: number; readonly tokens: number; readonly confirmationKeys: number };
   /** The published JWKS (public members, `kid`, `alg`). */
   readonly jwks: { readonly keys: readonly Readonly<Record<string, unknown>>[] };
-}
-
-const SUPPORTED_ALGS = new Set(['Ed25519', 'ES256']);
-const SUPPORTED_TOKEN_ALGS = new Set(['Ed25519', 'ES256', 'ES384']);
-const AUTHORITY = /^[a-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/;
-
-function positive(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
-    throw new RangeError(
-      `${name} must be a positive number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}`,
-    );
-  }
-  return value;
-}
-
-function trustFunction(
-  name: string,
-  trust: IssuerTrust | undefined,
-  dev: boolean,
-): (iss: string) => boolean | Promise<boolean> {
-  if (trust === 'any') return () => true;
-  if (typeof trust === 'function') return trust;
-  if (Array.isArray(trust)) {
-    for (const iss of trust) {
-      if (!(dev ? isDevServerIdentifier(iss) : isServerIdentifier(iss)))
-        throw new TypeError(`${name}: ${JSON.stringify(iss)} is not a server identifier`);
-    }
-    const set = new Set<string>(trust);
-    return (iss) => set.has(iss);
-  }
-  throw new TypeError(`${name} must be 'any', a list of issuer identifiers, or a function`);
 }
 
 function isRequirement(value: unknown): value is Requirement {
@@ -210,53 +174,7 @@ export function createAAuth(options: AAuthOptions): AAuth {
     isTrustedIssuer,
     cacheSize: options.tokenCacheSize ?? 10_000,
   });
-  const serverKeys: ServerKeyResolver = async (id, dwk, kid) => {
-    if (!(dev ? isDevServerIdentifier(id) : isServerIdentifier(id))) {
-      return sigFailureResult('invalid_signature', 'the jwks_uri id is not a server identifier');
-    }
-    const trusted =
-      dwk === 'aauth-person.json'
-        ? await trustPerson(id)
-        : dwk === 'aauth-access.json'
-          ? id === accessServer
-          : false;
-    if (!trusted)
-      return {
-        ok: false,
-        failure: {
-          kind: 'problem',
-          status: 403,
-          code: 'unsupported_iss',
-          detail: 'this resource does not take revocations from that issuer',
-        },
-      };
-    const found = await keys.lookup(id, dwk, kid);
-    if (!found.ok) {
-      if (found.code === 'unavailable') {
-        return {
-          ok: false,
-          failure: {
-            kind: 'problem',
-            status: 503,
-            code: 'temporarily_unavailable',
-            detail: 'the caller keys could not be fetched',
-            headers: { 'retry-after': String(found.retryAfter ?? 60) },
-          },
-        };
-      }
-      return sigFailureResult(found.code, found.detail);
-    }
-    const check = checkSigningJwk(found.key.jwk, new Set(algorithms));
-    if (!check.ok) return sigFailureResult(check.code, check.detail);
-    try {
-      found.key.imported ??= importPublicJwk(publicJwk(found.key.jwk), check.alg);
-      const key = (await found.key.imported) as PublicKey;
-      return { ok: true, key, thumbprint: await jwkThumbprint(found.key.jwk) };
-    } catch {
-      delete found.key.imported;
-      return sigFailureResult('invalid_key', 'the caller key is not usable');
-    }
-  };
+  const serverKeys = createServerKeyResolver({ dev, trustPerson, accessServer, keys, algorithms });
   const signed = new SignedRequestVerifier({
     serverKeys,
     now,
@@ -485,53 +403,5 @@ export function createAAuth(options: AAuthOptions): AAuth {
       tokens: tokens.cachedTokens,
       confirmationKeys: signed.cachedKeys,
     }),
-  });
-}
-
-function replayMethods(value: readonly string[] | 'all' | undefined): ReadonlySet<string> | 'all' {
-  if (value === 'all') return 'all';
-  const list = value ?? ['POST', 'PUT', 'PATCH', 'DELETE'];
-  if (!Array.isArray(list) || list.some((m) => typeof m !== 'string'))
-    throw new TypeError("replayMethods must be 'all' or a list of methods");
-  return new Set(list.map((m) => m.toUpperCase()));
-}
-
-function sigFailureResult(
-  code: SignatureErrorCode,
-  detail: string,
-): { ok: false; failure: VerifyFailure } {
-  return { ok: false, failure: { kind: 'signature', code, detail } };
-}
-
-function failureResult(f: VerifyFailure): VerifyResult {
-  if (f.kind === 'signature')
-    return { ok: false, answer: buildSignatureFailure(f.code, f.detail, f.extras), code: f.code };
-  return { ok: false, answer: buildProblem(f.status, f.code, f.detail, f.headers), code: f.code };
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-function toPrincipal(v: VerifiedRequest): AAuthPrincipal {
-  const t = v.token;
-  const c = t.claims;
-  return Object.freeze({
-    tokenType: t.kind,
-    iss: t.iss,
-    sub: t.sub,
-    jti: t.jti,
-    ps: t.ps,
-    aud: t.aud,
-    scope: t.scope,
-    missionS256: str(c.mission_s256),
-    tenant: str(c.tenant),
-    account: t.kind === 'auth' ? str(c.account) : undefined,
-    agent:
-      t.kind === 'agent' ? { iss: t.iss, sub: t.sub, parentAgent: str(c.parent_agent) } : undefined,
-    person: t.kind === 'agent' ? undefined : { iss: t.ps as string, sub: t.sub },
-    keyThumbprint: v.keyThumbprint,
-    signature: v.signature,
-    claims: c,
   });
 }
