@@ -109,9 +109,17 @@ export async function startTestRedis(): Promise<TestRedis> {
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
-    child.on('error', () => {
-      // ENOENT surfaces through waitForPong's exit check or its deadline.
+    let missing = false;
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // ENOENT: no redis-server on this machine; say how to get one instead of timing out.
+      if (error.code === 'ENOENT') missing = true;
     });
+    await new Promise((r) => setImmediate(r));
+    if (missing) {
+      throw new Error(
+        'redis-server is not installed: apt-get install redis-server (.ci/run installs it)',
+      );
+    }
     // Never leave a server behind if the test process ends early.
     const started = child;
     process.once('exit', () => started.kill('SIGKILL'));
