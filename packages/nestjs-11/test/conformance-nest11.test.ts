@@ -1,74 +1,11 @@
 // Guards against NestJS 12 sneaking in: this package must run on 11.
 import 'reflect-metadata';
-import {
-  type ConformanceApp,
-  conformanceBody,
-  conformanceRoutes as routes,
-  runConformanceSuite,
-} from '@aauth-gate/conformance';
-import {
-  AAuthModule,
-  type AAuthPrincipal,
-  Principal,
-  Public,
-  RequireAAuth,
-} from '@aauth-gate/nestjs';
-import { Body, Controller, Get, Header, HttpCode, Module, Post } from '@nestjs/common';
+import { type ConformanceApp, runConformanceSuite } from '@aauth-gate/conformance';
+import { AAuthModule } from '@aauth-gate/nestjs';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-
-@Controller()
-class ConformanceController {
-  @Get(routes.agent.path)
-  @RequireAAuth(routes.agent.requirement)
-  @Header('content-type', 'application/json')
-  agent(@Principal() principal: AAuthPrincipal | undefined): string {
-    return conformanceBody(principal);
-  }
-
-  @Get(routes.person.path)
-  @RequireAAuth(routes.person.requirement)
-  @Header('content-type', 'application/json')
-  person(@Principal() principal: AAuthPrincipal | undefined): string {
-    return conformanceBody(principal);
-  }
-
-  @Get(routes.notesRead.path)
-  @RequireAAuth(routes.notesRead.requirement)
-  @Header('content-type', 'application/json')
-  notesRead(@Principal() principal: AAuthPrincipal | undefined): string {
-    return conformanceBody(principal);
-  }
-
-  @Post(routes.notesWrite.path)
-  @RequireAAuth(routes.notesWrite.requirement)
-  @HttpCode(200)
-  @Header('content-type', 'application/json')
-  notesWrite(@Principal() principal: AAuthPrincipal | undefined, @Body() body: unknown): string {
-    return conformanceBody(principal, body);
-  }
-
-  @Get(routes.denied.path)
-  @RequireAAuth(routes.denied.requirement)
-  @Header('content-type', 'application/json')
-  denied(@Principal() principal: AAuthPrincipal | undefined): string {
-    return conformanceBody(principal);
-  }
-
-  @Get(routes.optional.path)
-  @RequireAAuth(routes.optional.requirement)
-  @Header('content-type', 'application/json')
-  optional(@Principal() principal: AAuthPrincipal | undefined): string {
-    return conformanceBody(principal);
-  }
-
-  @Get(routes.open.path)
-  @Public()
-  @Header('content-type', 'application/json')
-  open(@Principal() principal: AAuthPrincipal | undefined): string {
-    return conformanceBody(principal);
-  }
-}
+import { ConformanceController } from '../../nestjs/test/conformance-controller.ts';
 
 // NestJS 11 on the Express platform: the same suite, the same answers as on 12.
 runConformanceSuite('nestjs 11 (express)', async (setup): Promise<ConformanceApp> => {
