@@ -14,8 +14,15 @@ export type {
 export { computeContentDigest } from './httpsig/content-digest.js';
 export { isAgentIdentifier } from './identifiers/is-agent-identifier.js';
 export { isDevServerIdentifier, isServerIdentifier } from './identifiers/is-server-identifier.js';
+export type { SessionOptions } from './interaction/session-options.js';
 export { jwkThumbprint } from './jwk/jwk-thumbprint.js';
 export type { FetchLike } from './keys/fetch-like.js';
+export type {
+  CapturedResponse,
+  DeferredRun,
+  HeldDispatch,
+} from './pending/deferred-run.js';
+export { PENDING_PATH_PREFIX } from './pending/hold-invocation.js';
 export {
   type OperationMatch,
   type OperationMatcher,
@@ -50,7 +57,12 @@ export {
 } from './state/state-store.js';
 export type { TokenKind } from './tokens/token-kind.js';
 export type { AAuthEvent } from './verify/aauth-event.js';
-export type { AAuthOptions, IssuerTrust, TrustOptions } from './verify/aauth-options.js';
+export type {
+  AAuthOptions,
+  IssuerTrust,
+  PendingOptions,
+  TrustOptions,
+} from './verify/aauth-options.js';
 export { type AAuth, createAAuth, type VerifyResult } from './verify/create-aauth.js';
 export type { AAuthPrincipal, SignatureInfo } from './verify/principal.js';
 export {
@@ -60,6 +72,13 @@ export {
   type PolicyFunction,
   type Requirement,
   type RequirementInput,
+  type RequirementOperation,
   type RouteTrust,
   type RouteTrustInput,
 } from './verify/requirement.js';
+export {
+  createSessionSealer,
+  type SessionPayload,
+  type SessionSealer,
+  type SessionSealerOptions,
+} from './session/session-token.js';

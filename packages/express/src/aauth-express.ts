@@ -8,7 +8,7 @@ import type {
   Requirement,
   RequirementInput,
 } from '@aauth-gate/core';
-import { coreFromOptions, hasBody, headerLines, peekBody } from '@aauth-gate/node';
+import { coreFromOptions, hasBody, headerLines, peekBody, runHeld, runOf } from '@aauth-gate/node';
 import type { Request, RequestHandler, Response } from 'express';
 
 declare global {
@@ -40,8 +40,10 @@ export interface AAuthExpress {
   /** The core verifier, created once. */
   readonly core: AAuth;
   /**
-   * Serves the endpoints core owns — `/.well-known/aauth-resource.json`, the JWKS and, when
-   * configured on this origin, the revocation endpoint; calls `next()` for anything else.
+   * Serves the endpoints core owns — `/.well-known/aauth-resource.json`, the JWKS, pending URLs
+   * and, when configured on this origin, the revocation and authorization endpoints; calls
+   * `next()` for anything else. A poll that completes a held request (`defer`) runs that
+   * request through the app once.
    */
   wellKnown(): RequestHandler;
   /** Verifies the request against `requirement`; sets `req.aauth` or sends core's answer. */
@@ -106,15 +108,18 @@ export function aauthExpress(options: AAuthExpressOptions): AAuthExpress {
     authority: trustProxy ? authorityOf(req) : undefined,
     scheme: trustProxy ? req.protocol : undefined,
     body: () => bodyOf(req, res),
+    deferred: runOf(req),
   });
 
   return Object.freeze({
     core,
     wellKnown(): RequestHandler {
       return (req, res, next) => {
-        core
-          .handle(toRequest(req, res))
-          .then((answer) => (answer ? send(res, answer) : next()), next);
+        core.handle(toRequest(req, res)).then((answer) => {
+          if (answer === undefined) next();
+          else if ('kind' in answer) runHeld(req, res, answer);
+          else send(res, answer);
+        }, next);
       };
     },
     requireAAuth(requirement?: RequirementInput | Requirement): RequestHandler {

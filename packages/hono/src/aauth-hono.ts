@@ -2,12 +2,13 @@ import {
   type AAuth,
   type AAuthOptions,
   type AAuthPrincipal,
-  type Answer,
   createAAuth,
   type Requirement,
   type RequirementInput,
 } from '@aauth-gate/core';
 import type { MiddlewareHandler } from 'hono';
+import { answerResponse } from './answer-response.js';
+import { type HonoApp, replayHeld, runOf } from './replay-held.js';
 import { toAAuthRequest } from './to-aauth-request.js';
 
 /** The context slot `requireAAuth()` fills: read it with `c.get('aauth')`. */
@@ -38,8 +39,12 @@ export type AAuthHonoOptions = (AAuthOptions | { readonly core: AAuth }) & HonoA
 export interface AAuthHono {
   /** The core verifier the middleware calls. */
   readonly core: AAuth;
-  /** Serves `/.well-known/aauth-resource.json` and the JWKS; register it before anything else. */
-  wellKnown(): MiddlewareHandler;
+  /**
+   * Serves the endpoints core owns (`/.well-known/aauth-resource.json`, the JWKS, pending URLs,
+   * revocation and authorization endpoints); register it before anything else. Pass the app
+   * when routes use `defer` or sessions: a completed poll runs the held request through it.
+   */
+  wellKnown(app?: HonoApp): MiddlewareHandler;
   /**
    * Verifies every request against `requirement` (default: agent identity); on success sets
    * `c.get('aauth')`, otherwise answers with core's response. A bad requirement throws here.
@@ -64,27 +69,29 @@ export function aauthHono(options: AAuthHonoOptions): AAuthHono {
 
   return Object.freeze({
     core,
-    wellKnown: (): MiddlewareHandler => async (c, next) => {
-      const answer = await core.handle(toAAuthRequest(c, settings));
-      if (answer) return answerResponse(answer);
-      await next();
-    },
+    wellKnown:
+      (app?: HonoApp): MiddlewareHandler =>
+      async (c, next) => {
+        const answer = await core.handle(toAAuthRequest(c, settings));
+        if (answer === undefined) return next();
+        if ('kind' in answer) return replayHeld(c, answer, app);
+        return answerResponse(answer);
+      },
     requireAAuth: (
       requirement?: RequirementInput | Requirement,
     ): MiddlewareHandler<{ Variables: AAuthVariables }> => {
       const normalised = core.requirement(requirement);
       return async (c, next) => {
-        const result = await core.verify(toAAuthRequest(c, settings), normalised);
+        const held = runOf(c.req.raw);
+        const request = toAAuthRequest(c, settings);
+        const result = await core.verify(
+          held ? { ...request, target: held.target, deferred: held.run } : request,
+          normalised,
+        );
         if (!result.ok) return answerResponse(result.answer);
         c.set('aauth', result.principal);
         await next();
       };
     },
   });
-}
-
-/** Core's answer as a `Response`, unchanged: status, every header, body (`''` = no body). */
-function answerResponse(answer: Answer): Response {
-  const body = answer.body === '' ? null : answer.body;
-  return new Response(body, { status: answer.status, headers: answer.headers });
 }

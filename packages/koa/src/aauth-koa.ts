@@ -7,7 +7,7 @@ import type {
   Requirement,
   RequirementInput,
 } from '@aauth-gate/core';
-import { coreFromOptions, hasBody, headerLines, peekBody } from '@aauth-gate/node';
+import { coreFromOptions, hasBody, headerLines, peekBody, runHeld, runOf } from '@aauth-gate/node';
 import type { Middleware, ParameterizedContext } from 'koa';
 
 /** What the adapter puts in `ctx.state`: use it in `new Koa<AAuthState>()` or router generics. */
@@ -39,7 +39,11 @@ interface AdapterOptions {
 export interface AAuthKoa {
   /** The core verifier, created once. */
   readonly core: AAuth;
-  /** Serves `/.well-known/aauth-resource.json` and the JWKS; passes anything else on. */
+  /**
+   * Serves the endpoints core owns (well-known documents, JWKS, pending URLs, revocation and
+   * authorization endpoints); passes anything else on. A poll that completes a held request
+   * (`defer`) runs that request through the app once.
+   */
   wellKnown(): Middleware<AAuthState>;
   /** Verifies the request against `requirement`; sets `ctx.state.aauth` or answers with core's answer. */
   requireAAuth(requirement?: RequirementInput | Requirement): Middleware<AAuthState>;
@@ -93,6 +97,7 @@ export function aauthKoa(options: AAuthKoaOptions): AAuthKoa {
     authority: trustProxy ? ctx.host || undefined : undefined,
     scheme: trustProxy ? ctx.protocol : undefined,
     body: () => bodyOf(ctx),
+    deferred: runOf(ctx.req),
   });
 
   return Object.freeze({
@@ -100,8 +105,12 @@ export function aauthKoa(options: AAuthKoaOptions): AAuthKoa {
     wellKnown(): Middleware<AAuthState> {
       return async (ctx, next) => {
         const answer = await core.handle(toRequest(ctx));
-        if (answer) send(ctx, answer);
-        else await next();
+        if (answer === undefined) return next();
+        if ('kind' in answer) {
+          // The held request runs as a new request of the same app and answers this poll.
+          ctx.respond = false;
+          runHeld(ctx.req, ctx.res, answer);
+        } else send(ctx, answer);
       };
     },
     requireAAuth(requirement?: RequirementInput | Requirement): Middleware<AAuthState> {

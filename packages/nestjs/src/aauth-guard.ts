@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AAuthRequest } from '@aauth-gate/core';
-import { headerLines } from '@aauth-gate/node';
+import { headerLines, runOf } from '@aauth-gate/node';
 import {
   type CanActivate,
   type ExecutionContext,
@@ -58,6 +58,7 @@ export class AAuthGuard implements CanActivate {
       authority: this.gate.trustProxy ? req.host : undefined,
       scheme: this.gate.trustProxy ? req.protocol : undefined,
       body: req.rawBody,
+      deferred: runOf(req.raw ?? req),
     };
     const result = await this.gate.core.verify(request, this.gate.requirementOf(input));
     if (!result.ok) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AAuth } from '@aauth-gate/core';
-import { headerLines, peekBody } from '@aauth-gate/node';
+import { headerLines, peekBody, runHeld } from '@aauth-gate/node';
 import {
   ConfigurableModuleBuilder,
   type ConfigurableModuleHost,
@@ -47,7 +47,7 @@ const builder: ConfigurableModuleHost<AAuthModuleOptions, 'forRoot', 'create', A
     }))
     .build();
 
-/** Answers the resource metadata and JWKS paths before any guard runs. */
+/** Answers core's endpoints (well-known documents, pending URLs, …) before any guard runs. */
 @Injectable()
 class WellKnownMiddleware implements NestMiddleware {
   constructor(@Inject(AAUTH) private readonly core: AAuth) {}
@@ -64,9 +64,12 @@ class WellKnownMiddleware implements NestMiddleware {
       // Express platform: the raw body parser ran; Fastify: middleware runs before parsing.
       body: async () => req.rawBody ?? (await peekBody(req, res, 65_536)),
     };
-    this.core
-      .handle(request)
-      .then((answer) => (answer === undefined ? next() : writeAnswer(res, answer)), next);
+    this.core.handle(request).then((answer) => {
+      if (answer === undefined) next();
+      // A completed poll: the held request runs through the platform as a new request.
+      else if ('kind' in answer) runHeld(req, res, answer);
+      else writeAnswer(res, answer);
+    }, next);
   }
 }
 

@@ -22,7 +22,10 @@ export type AnswerErrorCode =
   | 'invalid_account'
   | 'unsupported_iss'
   | 'rate_limited'
-  | 'server_error';
+  | 'server_error'
+  | 'invalid_code'
+  | 'expired'
+  | 'slow_down';
 
 /** One closed vocabulary for logs, headers and docs. */
 export type AAuthErrorCode = SignatureErrorCode | AnswerErrorCode;
@@ -52,4 +55,7 @@ export const ERROR_TITLES: Readonly<Record<AAuthErrorCode, string>> = Object.fre
   unsupported_iss: 'Unsupported issuer',
   rate_limited: 'Rate limited',
   server_error: 'Server error',
+  invalid_code: 'Pending request gone',
+  expired: 'Pending request expired',
+  slow_down: 'Polling too frequently',
 });

@@ -1,3 +1,5 @@
+import type { DeferredRun } from '../pending/deferred-run.js';
+
 /** Header input accepted by core: a Fetch `Headers`, a Node-style record, or ordered field lines. */
 export type HeaderInput =
   | Headers
@@ -32,4 +34,10 @@ export interface AAuthRequest {
    * so unsigned and digest-less requests are never buffered.
    */
   readonly body?: Uint8Array | (() => Promise<Uint8Array | undefined>) | undefined;
+  /**
+   * Set by an adapter when it replays a held invocation (`handle()` returned a dispatch): core
+   * then skips the signature, which it verified on the poll, and applies the route requirement
+   * to the poll's principal.
+   */
+  readonly deferred?: DeferredRun | undefined;
 }

@@ -11,7 +11,7 @@ export interface AAuthEvent {
   readonly status: number;
   readonly method: string;
   readonly path: string;
-  readonly requirement: 'agent' | 'person' | 'auth';
+  readonly requirement: 'agent' | 'session' | 'person' | 'auth';
   readonly tokenType: 'agent' | 'person' | 'auth' | undefined;
   readonly iss: string | undefined;
   readonly sub: string | undefined;

@@ -1,3 +1,4 @@
+import type { SessionOptions } from '../interaction/session-options.js';
 import type { FetchLike } from '../keys/fetch-like.js';
 import type { ReplayStore } from '../replay/replay-store.js';
 import type { ResourceMetadataOptions } from '../resource/resource-metadata.js';
@@ -60,6 +61,16 @@ export interface AAuthOptions {
    * then fetch an issuer's keys once per interval, not N times. Default: per instance.
    */
   readonly sharedKeyCache?: StateStore;
+  /**
+   * Protocol state shared by every instance: pending requests and their results, interaction
+   * codes, R3 documents. Default: bounded in-memory store (one instance). Several instances
+   * need a shared one, e.g. `@aauth-gate/redis`'s `state`.
+   */
+  readonly state?: StateStore;
+  /** Resource-managed access: sessions after the resource's own interaction (routes with `session`). */
+  readonly sessions?: SessionOptions;
+  /** Deferred delivery (routes with `defer`, and interactions). */
+  readonly pending?: PendingOptions;
   /** Fetch for issuer metadata and JWKS. Default: global `fetch` under URL-level egress checks. */
   readonly fetch?: FetchLike;
   /**
@@ -95,4 +106,16 @@ export interface AAuthOptions {
   readonly metadata?: ResourceMetadataOptions;
   /** Called for every decision; never receives tokens or signatures. */
   readonly onEvent?: (event: AAuthEvent) => void;
+}
+
+/** Settings of `202` pending answers (AAuth-11 §11.8, §6.5.1). */
+export interface PendingOptions {
+  /** `Retry-After` seconds sent with pending answers. Default 5. */
+  readonly retryAfter?: number;
+  /** Seconds a held request waits for the agent before `408 expired`. Default 600. */
+  readonly ttlSeconds?: number;
+  /** Largest request body a route with `defer` holds; a larger one gets `401` instead. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Largest response kept to answer repeated polls. Default 1 MiB. */
+  readonly maxResultBytes?: number;
 }

@@ -1,5 +1,6 @@
 import type { Answer } from '../answers/answer.js';
 import { buildProblem, buildRequirementChallenge } from '../answers/build-answer.js';
+import type { MintClaims } from '../pending/pending-record.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
 import { mintResourceToken } from '../resource/mint-resource-token.js';
 import type { ResourceSigningKey } from '../resource/resource-signing-key.js';
@@ -23,6 +24,9 @@ export type Authorization =
       readonly answer: Answer;
       readonly outcome: 'challenged' | 'denied';
       readonly code: string;
+      /** Auth-token challenges: what the resource token was minted from, for deferred delivery. */
+      readonly mint?: MintClaims;
+      readonly resourceToken?: string;
     };
 
 function challenge(requirement: 'agent-token' | 'person-token'): Authorization {
@@ -58,7 +62,10 @@ export async function authorize(
   if (requirement.trust && !(await trustedByRoute(requirement, principal))) {
     return deny('this route does not accept tokens from that issuer');
   }
-  if (requirement.level !== 'agent' && kind === 'agent') return challenge('person-token');
+  if (requirement.level === 'session') {
+    // Holding the request behind an interaction happens before this, in verify().
+    if (!principal.session) return deny('this route needs a session with this resource');
+  } else if (requirement.level !== 'agent' && kind === 'agent') return challenge('person-token');
   let needed: readonly string[] = [];
   if (requirement.level === 'auth') {
     if (kind === 'person') needed = requirement.scopes;
@@ -101,7 +108,7 @@ async function stepUp(
   // Step-up asks for the union of what the auth token holds and what is needed (digest §20 A40).
   const scope =
     principal.tokenType === 'auth' ? [...new Set([...principal.scope, ...needed])] : [...needed];
-  const { token } = await mintResourceToken(key, {
+  const claims: MintClaims = {
     iss: config.resource,
     aud: config.accessServer ?? ps,
     ps,
@@ -112,6 +119,9 @@ async function stepUp(
     missionS256: principal.missionS256,
     tenant: principal.tenant,
     account: principal.account,
+  };
+  const { token } = await mintResourceToken(key, {
+    ...claims,
     now: config.now(),
     lifetime: config.resourceTokenLifetime,
   });
@@ -120,5 +130,7 @@ async function stepUp(
     answer: buildRequirementChallenge('auth-token', token),
     outcome: 'challenged',
     code: 'auth-token',
+    mint: claims,
+    resourceToken: token,
   };
 }

@@ -1,16 +1,36 @@
 import type { Answer } from '../answers/answer.js';
 import { buildProblem, buildRequirementChallenge } from '../answers/build-answer.js';
 import { isDevServerIdentifier, isServerIdentifier } from '../identifiers/is-server-identifier.js';
+import {
+  declaresInteraction,
+  handleInteraction,
+  holdForInteraction,
+  type InteractionConfig,
+  issueSession,
+  readSession,
+} from '../interaction/interaction-flow.js';
 import type { FetchLike } from '../keys/fetch-like.js';
 import { IssuerKeyCache } from '../keys/issuer-key-cache.js';
+import { type HeldDispatch, runPrincipal } from '../pending/deferred-run.js';
+import { handlePendingPoll, type PollConfig } from '../pending/handle-poll.js';
+import {
+  captureInvocation,
+  newPendingId,
+  PENDING_PATH_PREFIX,
+  pendingAnswer,
+  storePending,
+} from '../pending/hold-invocation.js';
+import type { MintClaims } from '../pending/pending-record.js';
 import { createMemoryReplayStore } from '../replay/replay-store.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
-import { collectHeaderFields, fieldValue } from '../request/header-fields.js';
+import { collectHeaderFields, fieldValue, type HeaderFields } from '../request/header-fields.js';
 import { handleAuthorization } from '../resource/handle-authorization.js';
 import { buildResourceMetadata } from '../resource/resource-metadata.js';
 import { buildJwks, serveWellKnown } from '../resource/serve-well-known.js';
 import { handleRevocation } from '../revocation/handle-revocation.js';
 import { createMemoryRevocationStore } from '../revocation/revocation-store.js';
+import { createSessionSealer } from '../session/session-token.js';
+import { createMemoryStateStore } from '../state/state-store.js';
 import type { TokenKind } from '../tokens/token-kind.js';
 import { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
 import type { AAuthEvent } from './aauth-event.js';
@@ -66,10 +86,12 @@ export interface AAuth {
    */
   wellKnown(method: string, target: string): Answer | undefined;
   /**
-   * Answer the endpoints core owns — resource metadata, JWKS and, when `metadata.revocationEndpoint`
-   * is on this origin, the revocation endpoint — or `undefined` for any other request.
+   * Answer the endpoints core owns — resource metadata, JWKS, pending URLs and, when configured
+   * on this origin, the revocation and authorization endpoints — or `undefined` for any other
+   * request. A poll that completes a held invocation returns a `HeldDispatch`: the adapter
+   * replays that request through the application and reports its response.
    */
-  handle(request: AAuthRequest): Promise<Answer | undefined>;
+  handle(request: AAuthRequest): Promise<Answer | HeldDispatch | undefined>;
   /** The published `aauth-resource.json` document. */
   readonly metadata: Readonly<Record<string, unknown>>;
   /** Sizes of the bounded caches, for monitoring (issuers, verified tokens, confirmation keys). */
@@ -234,6 +256,25 @@ export function createAAuth(options: AAuthOptions): AAuth {
       : undefined;
   if (options.accountHolder !== undefined && typeof options.accountHolder !== 'function')
     throw new TypeError('accountHolder must be a function');
+  const pendingOptions = options.pending ?? {};
+  const state = options.state ?? createMemoryStateStore({ now });
+  const pollConfig: PollConfig = {
+    state,
+    now,
+    retryAfter: positive('pending.retryAfter', pendingOptions.retryAfter, 5, 3600, 0),
+    ttl: positive('pending.ttlSeconds', pendingOptions.ttlSeconds, 600, 86_400),
+    maxBodyBytes: positive('pending.maxBodyBytes', pendingOptions.maxBodyBytes, 1_048_576),
+    maxResultBytes: positive('pending.maxResultBytes', pendingOptions.maxResultBytes, 1_048_576),
+    verifier: signed,
+    signingKey,
+    lifetime,
+  };
+  const interaction = interactionConfig(options, pollConfig, resource, dev, now);
+  if (interaction) {
+    const config = interaction;
+    (pollConfig as { issueSession?: PollConfig['issueSession'] }).issueSession = (record, p) =>
+      issueSession(config, record, p);
+  }
   const authorizeConfig = {
     resource,
     accessServer,
@@ -244,7 +285,10 @@ export function createAAuth(options: AAuthOptions): AAuth {
 
   const requirementOf = (input?: RequirementInput | Requirement): Requirement => {
     const req = normalizeRequirement(input);
-    if (req.level !== 'agent' && signingKey === undefined && req.level === 'auth') {
+    if (req.level === 'session' && !interaction) {
+      throw new TypeError('a route that needs a session requires the sessions option');
+    }
+    if (signingKey === undefined && req.level === 'auth') {
       throw new TypeError(
         'a route that needs an auth token requires the signingKey option (resource tokens)',
       );
@@ -256,6 +300,47 @@ export function createAAuth(options: AAuthOptions): AAuth {
           throw new TypeError(`requirement.auth: scope ${s} is not in metadata.scopeDescriptions`);
     }
     return req;
+  };
+
+  /** Hold the invocation and answer `202` (AAuth-11 §6.5.1); `undefined` → answer `401`. */
+  const holdForAuthToken = async (
+    request: AAuthRequest,
+    fields: HeaderFields,
+    principal: AAuthPrincipal,
+    requirement: Requirement,
+    decision: { answer: Answer; mint?: MintClaims; resourceToken?: string },
+  ): Promise<Answer | undefined> => {
+    try {
+      const held = await captureInvocation(pollConfig, request, fields);
+      if (!held || !decision.mint) return undefined;
+      const id = newPendingId();
+      const t = now();
+      await storePending(pollConfig, {
+        v: 1,
+        id,
+        kind: 'auth-token',
+        state: 'pending',
+        jkt: principal.keyThumbprint,
+        expires: t + pollConfig.ttl,
+        held,
+        scopes: decision.mint.scope,
+        mint: decision.mint,
+        ...(decision.resourceToken === undefined ? {} : { resourceToken: decision.resourceToken }),
+        resourceTokenExp: Math.floor(t) + lifetime,
+        ...(requirement.operation
+          ? {
+              operation: {
+                vocabulary: requirement.operation.vocabulary,
+                id: requirement.operation.id,
+              },
+            }
+          : {}),
+      });
+      return pendingAnswer(id, pollConfig.retryAfter, decision.answer.headers['aauth-requirement']);
+    } catch {
+      // A state store that fails must not lose the request: the 401 path needs no state.
+      return undefined;
+    }
   };
 
   const verify = async (
@@ -296,6 +381,14 @@ export function createAAuth(options: AAuthOptions): AAuth {
       return result;
     };
     try {
+      const replayed = runPrincipal(request.deferred);
+      if (replayed) {
+        // The replay of a held invocation: its poll was verified; apply this route's requirement.
+        const decision = await authorize(authorizeConfig, replayed, requirement, request);
+        return decision.ok
+          ? finish({ ok: true, principal: replayed }, 'verified', 'deferred')
+          : finish({ ok: false, answer: decision.answer, code: decision.code }, decision.outcome);
+      }
       const fields = collectHeaderFields(request.headers);
       const signature = fieldValue(fields, 'signature');
       const input = fieldValue(fields, 'signature-input');
@@ -334,13 +427,38 @@ export function createAAuth(options: AAuthOptions): AAuth {
         );
       }
       verified = outcome.verified;
-      const principal = toPrincipal(verified);
+      let principal = toPrincipal(verified);
+      if (interaction && fields.has('authorization'))
+        principal = await readSession(interaction.sealer, fields, principal);
+      if (requirement.level === 'session' && !principal.session && interaction) {
+        if (declaresInteraction(fields)) {
+          const held = await holdForInteraction(interaction, request, fields, principal);
+          if (held) return finish({ ok: false, answer: held, code: 'interaction' }, 'challenged');
+        }
+        return finish(
+          {
+            ok: false,
+            answer: buildProblem(
+              403,
+              'denied',
+              'this route needs a session established through this resource; declare the interaction capability to start one',
+            ),
+            code: 'denied',
+          },
+          'denied',
+        );
+      }
       const decision = await authorize(authorizeConfig, principal, requirement, request);
-      if (!decision.ok)
+      if (!decision.ok) {
+        if (requirement.defer && decision.mint) {
+          const held = await holdForAuthToken(request, fields, principal, requirement, decision);
+          if (held) return finish({ ok: false, answer: held, code: decision.code }, 'challenged');
+        }
         return finish(
           { ok: false, answer: decision.answer, code: decision.code },
           decision.outcome,
         );
+      }
       return finish({ ok: true, principal }, 'verified');
     } catch {
       // Defensive: bad input must never become a 500 or an unhandled rejection.
@@ -360,12 +478,22 @@ export function createAAuth(options: AAuthOptions): AAuth {
     requirement: requirementOf,
     verify,
     wellKnown: (method: string, target: string) => serveWellKnown(routes, method, target),
-    async handle(request: AAuthRequest): Promise<Answer | undefined> {
+    async handle(request: AAuthRequest): Promise<Answer | HeldDispatch | undefined> {
       const known = serveWellKnown(routes, request.method, request.target);
       if (known) return known;
       const q = request.target.indexOf('?');
       const path = q === -1 ? request.target : request.target.slice(0, q);
       try {
+        if (interaction && path === interaction.path)
+          return await handleInteraction(interaction, request);
+        if (path.startsWith(PENDING_PATH_PREFIX)) {
+          return await handlePendingPoll(
+            pollConfig,
+            request,
+            collectHeaderFields(request.headers),
+            path.slice(PENDING_PATH_PREFIX.length),
+          );
+        }
         if (revocationPath !== undefined && path === revocationPath) {
           return await handleRevocation(
             revocationConfig,
@@ -404,4 +532,35 @@ export function createAAuth(options: AAuthOptions): AAuth {
       confirmationKeys: signed.cachedKeys,
     }),
   });
+}
+
+function interactionConfig(
+  options: AAuthOptions,
+  pending: PollConfig,
+  resource: string,
+  dev: boolean,
+  now: () => number,
+): InteractionConfig | undefined {
+  const s = options.sessions;
+  if (s === undefined) return undefined;
+  if (typeof s !== 'object' || s === null) throw new TypeError('sessions must be an object');
+  if (typeof s.authenticateUser !== 'function')
+    throw new TypeError('sessions.authenticateUser must be a function');
+  const path = s.interactionPath ?? '/aauth/interaction';
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~/-]*$/.test(path))
+    throw new TypeError('sessions.interactionPath must be an absolute path');
+  if (s.loginUrl !== undefined && typeof s.loginUrl !== 'string')
+    throw new TypeError('sessions.loginUrl must be a URL string');
+  return {
+    pending,
+    sealer: createSessionSealer(s.secret, { now }),
+    resource,
+    dev,
+    path,
+    ttl: positive('sessions.ttlSeconds', s.ttlSeconds, 3600, 30 * 86_400),
+    maxAttempts: positive('sessions.maxCodeAttempts', s.maxCodeAttempts, 5, 100),
+    loginUrl: s.loginUrl,
+    resourceName: s.resourceName,
+    authenticateUser: s.authenticateUser,
+  };
 }

@@ -11,11 +11,12 @@ export function positive(
   value: number | undefined,
   fallback: number,
   max: number = Number.MAX_SAFE_INTEGER,
+  min: number = Number.MIN_VALUE,
 ): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new RangeError(
-      `${name} must be a positive number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}`,
+      `${name} must be a ${min === 0 ? 'non-negative' : 'positive'} number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}`,
     );
   }
   return value;

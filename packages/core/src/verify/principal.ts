@@ -36,6 +36,11 @@ export interface AAuthPrincipal {
   /** RFC 7638 SHA-256 thumbprint of the signing key (`cnf.jwk`). */
   readonly keyThumbprint: string;
   readonly signature: SignatureInfo;
+  /**
+   * Resource-managed access (AAuth-11 §6.3): the session this resource issued to this key, when
+   * the request carried a valid `Authorization: AAuth` session token.
+   */
+  readonly session?: { readonly user: string; readonly id: string; readonly expiresAt: number };
   /** Every claim of the presented token, for application policy. */
   readonly claims: Readonly<Record<string, unknown>>;
 }

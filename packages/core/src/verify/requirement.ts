@@ -38,7 +38,30 @@ export type RequirementInput =
        * servers of four-party auth tokens. Others get `403 denied`. Default: the instance's.
        */
       readonly trust?: RouteTrustInput;
+      /**
+       * Resource-managed access (AAuth-11 §6.2–§6.3): the agent needs a session this resource
+       * issued after its own interaction (`Authorization: AAuth`). Needs the `sessions` option.
+       */
+      readonly session?: boolean;
+      /**
+       * Hold the invocation when an auth token is missing (AAuth-11 §6.5.1): answer `202` with a
+       * pending URL and run the request once, on the first poll presenting a valid auth token.
+       * Default false (`401`).
+       */
+      readonly defer?: boolean;
+      /** The R3 operation this route is (R3 §6.3), usually set by an operation matcher. */
+      readonly operation?: RequirementOperation;
     };
+
+/** An R3 operation a route serves (R3 §2, §3.2). */
+export interface RequirementOperation {
+  /** Vocabulary URI, e.g. `urn:aauth:vocabulary:openapi`. */
+  readonly vocabulary: string;
+  /** The operation's identifier in that vocabulary (`operationId`, MCP tool name). */
+  readonly id: string;
+  /** `per-call`: every invocation is challenged with a proposal (R3 §7). Default false. */
+  readonly perCall?: boolean;
+}
 
 /** Issuers a route accepts: identifiers, or a function deciding. */
 export type IssuerList = readonly string[] | ((iss: string) => boolean | Promise<boolean>);
@@ -59,12 +82,14 @@ export interface RouteTrust {
 
 /** The normalised, frozen requirement core works with. */
 export interface Requirement {
-  readonly level: 'agent' | 'person' | 'auth';
+  readonly level: 'agent' | 'session' | 'person' | 'auth';
   readonly scopes: readonly string[];
   readonly components: readonly string[];
   readonly policy: PolicyFunction | undefined;
   readonly optional: boolean;
   readonly trust: RouteTrust | undefined;
+  readonly defer: boolean;
+  readonly operation: Readonly<Required<RequirementOperation>> | undefined;
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -74,9 +99,8 @@ const COMPONENT = /^(?:@[a-z-]+|[a-z0-9!#$%&'*+.^_`|~-]+)$/;
 export function normalizeRequirement(
   input: RequirementInput | Requirement | undefined,
 ): Requirement {
-  if (input === undefined || input === 'agent')
-    return freeze('agent', [], [], undefined, false, undefined);
-  if (input === 'person') return freeze('person', [], [], undefined, false, undefined);
+  if (input === undefined || input === 'agent') return freeze('agent', [], [], {});
+  if (input === 'person') return freeze('person', [], [], {});
   if (typeof input !== 'object' || input === null) {
     throw new TypeError("requirement must be 'agent', 'person' or an object");
   }
@@ -106,15 +130,49 @@ export function normalizeRequirement(
   }
   if (input.policy !== undefined && typeof input.policy !== 'function')
     throw new TypeError('requirement.policy must be a function');
-  const level = input.auth !== undefined ? 'auth' : input.person ? 'person' : 'agent';
-  return freeze(
-    level,
-    scopes,
-    components,
-    input.policy,
-    input.optional === true,
-    routeTrust(input.trust),
-  );
+  if (input.session !== undefined && typeof input.session !== 'boolean')
+    throw new TypeError('requirement.session must be a boolean');
+  if (input.defer !== undefined && typeof input.defer !== 'boolean')
+    throw new TypeError('requirement.defer must be a boolean');
+  const operation = operationOf(input.operation);
+  if (input.session && (input.auth !== undefined || input.person || operation))
+    throw new TypeError('requirement.session cannot be combined with person, auth or operation');
+  const level =
+    input.auth !== undefined || operation
+      ? 'auth'
+      : input.person
+        ? 'person'
+        : input.session
+          ? 'session'
+          : 'agent';
+  return freeze(level, scopes, components, {
+    policy: input.policy,
+    optional: input.optional === true,
+    trust: routeTrust(input.trust),
+    defer: input.defer === true,
+    operation,
+  });
+}
+
+const VOCABULARY = /^[a-z][a-z0-9+.-]*:\S+$/;
+
+function operationOf(
+  input: RequirementOperation | undefined,
+): Readonly<Required<RequirementOperation>> | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input !== 'object' || input === null)
+    throw new TypeError('requirement.operation must be an object');
+  if (typeof input.vocabulary !== 'string' || !VOCABULARY.test(input.vocabulary))
+    throw new TypeError('requirement.operation.vocabulary must be a URI');
+  if (typeof input.id !== 'string' || input.id === '')
+    throw new TypeError('requirement.operation.id must be a non-empty string');
+  if (input.perCall !== undefined && typeof input.perCall !== 'boolean')
+    throw new TypeError('requirement.operation.perCall must be a boolean');
+  return Object.freeze({
+    vocabulary: input.vocabulary,
+    id: input.id,
+    perCall: input.perCall === true,
+  });
 }
 
 function issuerCheck(name: string, list: IssuerList | undefined): RouteTrust['agentProviders'] {
@@ -144,16 +202,16 @@ function freeze(
   level: Requirement['level'],
   scopes: string[],
   components: string[],
-  policy: PolicyFunction | undefined,
-  optional: boolean,
-  trust: RouteTrust | undefined,
+  rest: Partial<Pick<Requirement, 'policy' | 'optional' | 'trust' | 'defer' | 'operation'>>,
 ): Requirement {
   return Object.freeze({
     level,
     scopes: Object.freeze(scopes),
     components: Object.freeze(components),
-    policy,
-    optional,
-    trust,
+    policy: rest.policy,
+    optional: rest.optional ?? false,
+    trust: rest.trust,
+    defer: rest.defer ?? false,
+    operation: rest.operation,
   });
 }

@@ -1,0 +1,33 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DeferredRun, HeldDispatch } from '@aauth-gate/core';
+import { captureResponse } from './capture-response.js';
+import { redispatch } from './redispatch.js';
+
+// A symbol, not a field name: nothing from the wire can set it on a request.
+const RUN = Symbol.for('aauth-gate.deferred-run');
+
+/** The held run a replayed request carries, for the adapters' `requireAAuth()`. */
+export function runOf(req: object | undefined): DeferredRun | undefined {
+  return req === undefined ? undefined : (req as { [RUN]?: DeferredRun })[RUN];
+}
+
+/**
+ * Run a held invocation (AAuth-11 §6.5.1) through whatever framework serves this Node server:
+ * the held request is emitted as a new request on the same response, with core's run attached,
+ * and its response is kept by core to answer repeated polls.
+ */
+export function runHeld(
+  poll: IncomingMessage,
+  res: ServerResponse,
+  dispatch: HeldDispatch,
+  maxResultBytes = 1_048_576,
+): void {
+  for (const [name, value] of Object.entries(dispatch.responseHeaders)) res.setHeader(name, value);
+  captureResponse(res, maxResultBytes, (response) => {
+    // Keeping the result is best effort: the response itself has already gone out.
+    dispatch.complete(response).catch(() => undefined);
+  });
+  redispatch(poll, res, dispatch, (req) => {
+    (req as IncomingMessage & { [RUN]?: DeferredRun })[RUN] = dispatch.run;
+  });
+}
