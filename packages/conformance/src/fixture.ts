@@ -1,4 +1,10 @@
-import { type AAuth, type AAuthOptions, createAAuth, generateResourceKey } from '@aauth-gate/core';
+import {
+  type AAuth,
+  type AAuthOptions,
+  type AAuthRequest,
+  createAAuth,
+  generateResourceKey,
+} from '@aauth-gate/core';
 import {
   createDevAgentProvider,
   createDevPersonServer,
@@ -47,6 +53,11 @@ export async function createFixture(): Promise<Fixture> {
       },
       revocationEndpoint: `${RESOURCE}/aauth/revoke`,
     },
+    sessions: {
+      secret: new Uint8Array(32).fill(9),
+      // The suite's stand-in for the resource's own login: a header naming the user.
+      authenticateUser: (request) => userOf(request.headers),
+    },
   };
   return {
     agentProvider,
@@ -62,4 +73,12 @@ export async function createFixture(): Promise<Fixture> {
       await personServer.close();
     },
   };
+}
+
+/** The `x-user` header of a request, in any of core's header shapes. */
+function userOf(headers: AAuthRequest['headers']): string | undefined {
+  if (headers instanceof Headers) return headers.get('x-user') ?? undefined;
+  if (Array.isArray(headers)) return headers.find(([n]) => n.toLowerCase() === 'x-user')?.[1];
+  const v = (headers as Record<string, string | readonly string[] | undefined>)['x-user'];
+  return typeof v === 'string' ? v : undefined;
 }

@@ -27,6 +27,16 @@ export const conformanceRoutes = {
     requirement: { policy: () => ({ deny: 'not for this agent' }) },
   },
   optional: { method: 'GET', path: '/optional', requirement: { optional: true } },
+  deferred: {
+    method: 'POST',
+    path: '/deferred',
+    requirement: {
+      auth: ['notes:write'],
+      defer: true,
+      components: ['content-type', 'content-digest'],
+    },
+  },
+  session: { method: 'GET', path: '/session', requirement: { session: true } },
   open: { method: 'GET', path: '/open', requirement: null },
 } as const satisfies Record<string, ConformanceRoute>;
 
@@ -40,6 +50,7 @@ export function conformanceBody(principal: AAuthPrincipal | undefined, body?: un
           sub: principal.sub,
           scope: principal.scope,
           keyThumbprint: principal.keyThumbprint,
+          ...(principal.session ? { session: principal.session.user } : {}),
         }
       : null,
     ...(body === undefined ? {} : { body }),

@@ -131,13 +131,18 @@ export function runConformanceSuite(name: string, start: StartConformanceApp): v
       path: string,
       token: string,
       key: DevKey,
-      extra: { body?: string; created?: number; authority?: string } = {},
+      extra: {
+        body?: string;
+        created?: number;
+        authority?: string;
+        headers?: Record<string, string>;
+      } = {},
     ): Promise<RawRequest> => {
       const body = extra.body === undefined ? undefined : new TextEncoder().encode(extra.body);
       const headers = await signRequest({
         method,
         url: `${app.url}${path}`,
-        headers: body ? { 'content-type': 'application/json' } : {},
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...extra.headers },
         body,
         key,
         token,
@@ -394,6 +399,107 @@ export function runConformanceSuite(name: string, start: StartConformanceApp): v
       );
       expect(got.status).toBe(401);
       expect(got.headers.get('signature-error')).toBe('error=revoked_jwt');
+    });
+
+    it('holds a deferred request with 202 and runs it once, on the first poll with an auth token', async () => {
+      const person = await fx.personServer.issuePersonToken({
+        resource: RESOURCE,
+        agentKey: agent.key,
+      });
+      const first = await send(
+        await signed('POST', '/deferred', person, agent.key, { body: '{"text":"later"}' }),
+      );
+      expect(first.status).toBe(202);
+      const location = first.headers.get('location') as string;
+      expect(location).toMatch(/^\/aauth\/pending\/[A-Za-z0-9_-]{22}$/);
+      expect(first.headers.get('retry-after')).toBe('5');
+      expect(first.headers.get('cache-control')).toBe('no-store');
+      expect(resourceTokenOf(first.headers)).toBeDefined();
+      expect(JSON.parse(first.body)).toEqual({ status: 'pending' });
+
+      const waiting = await send(await signed('GET', location, person, agent.key));
+      expect(waiting.status).toBe(202);
+      expect(waiting.headers.get('aauth-requirement')).toBe(first.headers.get('aauth-requirement'));
+
+      const auth = await fx.personServer.issueAuthToken({
+        resource: RESOURCE,
+        agentKey: agent.key,
+        scope: ['notes:write'],
+      });
+      const done = await send(await signed('GET', location, auth, agent.key));
+      expect(done.status).toBe(200);
+      expect(done.headers.get('content-type')).toMatch(/^application\/json/);
+      const body = JSON.parse(done.body);
+      expect(body.body).toEqual({ text: 'later' });
+      expect(body.principal).toMatchObject({ tokenType: 'auth', scope: ['notes:write'] });
+
+      // A repeated presentation of the same auth token: the kept result, not a second run.
+      const again = await send(
+        await signed('GET', location, auth, agent.key, { created: now() - 1 }),
+      );
+      expect(again.status).toBe(200);
+      expect(again.body).toBe(done.body);
+      const other = await fx.personServer.issueAuthToken({
+        resource: RESOURCE,
+        agentKey: agent.key,
+        scope: ['notes:write'],
+      });
+      const gone = await send(await signed('GET', location, other, agent.key));
+      expect(gone.status).toBe(410);
+      expect(JSON.parse(gone.body).error).toBe('invalid_code');
+    });
+
+    it('holds a session route behind the resource’s interaction, then accepts the session it issued', async () => {
+      const token = await agent.agentToken();
+      const refused = await send(await signed('GET', '/session', token, agent.key));
+      expect(refused.status).toBe(403);
+      const first = await send(
+        await signed('GET', '/session', token, agent.key, {
+          headers: { 'aauth-capabilities': 'interaction' },
+        }),
+      );
+      expect(first.status).toBe(202);
+      const requirement = parseDictionary(first.headers.get('aauth-requirement') ?? '').get(
+        'requirement',
+      );
+      expect(requirement?.[0].toString()).toBe('interaction');
+      const code = String(requirement?.[1].get('code'));
+      expect(String(requirement?.[1].get('url'))).toBe(`${RESOURCE}/aauth/interaction`);
+      const location = first.headers.get('location') as string;
+
+      const page = await send({
+        method: 'GET',
+        path: `/aauth/interaction?code=${code}`,
+        headers: { 'x-user': 'alice' },
+      });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      const nonce = /name="nonce" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+      const approved = await send({
+        method: 'POST',
+        path: '/aauth/interaction',
+        headers: { 'x-user': 'alice', 'content-type': 'application/x-www-form-urlencoded' },
+        body: new TextEncoder().encode(`code=${code}&nonce=${nonce}&decision=approve`),
+      });
+      expect(approved.status).toBe(200);
+
+      const done = await send(await signed('GET', location, token, agent.key));
+      expect(done.status).toBe(200);
+      const session = done.headers.get('aauth-access') as string;
+      expect(session).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(JSON.parse(done.body).principal).toMatchObject({
+        tokenType: 'agent',
+        session: 'alice',
+      });
+
+      const later = await send(
+        await signed('GET', '/session', token, agent.key, {
+          headers: { authorization: `AAuth ${session}` },
+          created: now() - 1,
+        }),
+      );
+      expect(later.status).toBe(200);
+      expect(JSON.parse(later.body).principal.session).toBe('alice');
     });
 
     it('leaves unprotected routes alone', async () => {

@@ -2,6 +2,7 @@
 // itself before any adapter relies on it.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Answer } from '@aauth-gate/core';
 import { conformanceBody, conformanceRoutes, runConformanceSuite } from '../src/index.ts';
 
 runConformanceSuite('node:http', async ({ aauth }) => {
@@ -11,12 +12,12 @@ runConformanceSuite('node:http', async ({ aauth }) => {
     req.on('end', async () => {
       const target = req.url ?? '/';
       const raw0 = new Uint8Array(Buffer.concat(chunks));
-      const well = await aauth.handle({
+      const well = (await aauth.handle({
         method: req.method ?? 'GET',
         target,
         headers: req.headers,
         body: raw0,
-      });
+      })) as Answer | undefined;
       const answer = (a: { status: number; headers: Record<string, string>; body: string }) => {
         res.writeHead(a.status, a.headers);
         res.end(a.body);

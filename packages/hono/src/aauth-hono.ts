@@ -82,12 +82,9 @@ export function aauthHono(options: AAuthHonoOptions): AAuthHono {
     ): MiddlewareHandler<{ Variables: AAuthVariables }> => {
       const normalised = core.requirement(requirement);
       return async (c, next) => {
-        const held = runOf(c.req.raw);
         const request = toAAuthRequest(c, settings);
-        const result = await core.verify(
-          held ? { ...request, target: held.target, deferred: held.run } : request,
-          normalised,
-        );
+        const deferred = runOf(c.req.raw)?.run;
+        const result = await core.verify(deferred ? { ...request, deferred } : request, normalised);
         if (!result.ok) return answerResponse(result.answer);
         c.set('aauth', result.principal);
         await next();

@@ -1,5 +1,6 @@
 import { type AAuthRequest, readStreamUpTo } from '@aauth-gate/core';
 import type { Context } from 'hono';
+import { runOf } from './replay-held.js';
 
 /** What the translation needs from the adapter's options. */
 export interface TranslateSettings {
@@ -13,6 +14,9 @@ export interface TranslateSettings {
  * `Request` URL with its origin sliced off (never re-parsed) and no fragment.
  */
 export function wireTarget(c: Context): string {
+  // A replayed held request: its own target, not the poll's request line.
+  const held = runOf(c.req.raw);
+  if (held) return held.target;
   const incoming = (c.env as { incoming?: { url?: unknown } } | undefined)?.incoming;
   if (typeof incoming?.url === 'string' && incoming.url !== '') return incoming.url;
   const url = c.req.raw.url;

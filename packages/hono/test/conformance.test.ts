@@ -13,7 +13,7 @@ type Env = { Variables: AAuthVariables };
 const start: StartConformanceApp = async (setup) => {
   const aauth = aauthHono({ core: setup.aauth });
   const app = new Hono<Env>();
-  app.use(aauth.wellKnown());
+  app.use(aauth.wellKnown(app));
   for (const route of Object.values(conformanceRoutes)) {
     const handler = async (c: Context<Env>) => {
       const body = route.method === 'POST' ? await c.req.json() : undefined;

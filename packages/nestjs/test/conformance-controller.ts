@@ -49,6 +49,21 @@ class ConformanceController {
     return conformanceBody(principal);
   }
 
+  @Post(routes.deferred.path)
+  @RequireAAuth(routes.deferred.requirement)
+  @HttpCode(200)
+  @Header('content-type', 'application/json')
+  deferred(@Principal() principal: AAuthPrincipal | undefined, @Body() body: unknown): string {
+    return conformanceBody(principal, body);
+  }
+
+  @Get(routes.session.path)
+  @RequireAAuth(routes.session.requirement)
+  @Header('content-type', 'application/json')
+  session(@Principal() principal: AAuthPrincipal | undefined): string {
+    return conformanceBody(principal);
+  }
+
   @Get(routes.open.path)
   @Public()
   @Header('content-type', 'application/json')

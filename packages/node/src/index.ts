@@ -4,6 +4,7 @@ export {
   classifyAddress,
   isAddressAllowed,
 } from './address-policy.js';
+export { type CapturedResponse, captureResponse } from './capture-response.js';
 export { coreFromOptions } from './core-from-options.js';
 export { EgressError, type EgressErrorCode } from './egress-error.js';
 export {
@@ -15,5 +16,7 @@ export {
   type LookupAll,
 } from './guarded-fetch.js';
 export { headerLines } from './header-lines.js';
+export { runHeld, runOf } from './held-run.js';
 export { aauthOptionsFromEnv, type EnvOptions, readEnvOptions } from './options-from-env.js';
 export { hasBody, peekBody } from './peek-body.js';
+export { type HeldRequest, type RedispatchOptions, redispatch } from './redispatch.js';

@@ -1,3 +1,4 @@
+import type { Answer } from '@aauth-gate/core';
 import { type AAuth, type AAuthOptions, type AAuthRequest, createAAuth } from '@aauth-gate/core';
 import {
   createDevAgentProvider,
@@ -34,12 +35,12 @@ let revocationTarget: () => AAuth;
 /** The person server reaches the resource through this: core's `handle()`, no HTTP server. */
 async function toInstance(url: string, init?: RequestInit): Promise<Response> {
   const target = new URL(url);
-  const answer = await revocationTarget().handle({
+  const answer = (await revocationTarget().handle({
     method: init?.method ?? 'GET',
     target: `${target.pathname}${target.search}`,
     headers: (init?.headers ?? {}) as Record<string, string>,
     body: typeof init?.body === 'string' ? new TextEncoder().encode(init.body) : undefined,
-  });
+  })) as Answer | undefined;
   if (answer === undefined) return new Response(null, { status: 404 });
   return new Response(answer.body === '' ? null : answer.body, {
     status: answer.status,

@@ -7,6 +7,8 @@ const AAUTH_HEADERS = [
   'accept-signature-alg',
   'accept-signature-scheme',
   'location',
+  'retry-after',
+  'aauth-access',
 ];
 
 /** Text styles for narration. */

@@ -7,11 +7,16 @@ export {
 } from './dev-agent-provider.js';
 export {
   type ConsentDecision,
+  type ConsentR3,
   type ConsentRequest,
   createDevPersonServer,
   type DevPersonServer,
   type DevPersonServerOptions,
   type PendingGrant,
+  type R3Decision,
+  type R3Display,
+  type R3Document,
+  type R3Operation,
 } from './dev-person-server.js';
 export { describeToken, formatExchange, type Palette, palette } from './format-exchange.js';
 export { type SignedHeaders, type SignRequestInput, signRequest } from './sign-request.js';
@@ -19,6 +24,7 @@ export {
   type AgentExchange,
   type AgentFetchInit,
   createTestAgent,
+  type InteractionRequest,
   type OutgoingRequest,
   type TestAgent,
   type TestAgentOptions,

@@ -38,6 +38,25 @@ export interface TestAgentOptions {
   readonly authority?: string;
   /** Called after signing each request to the resource; mutate it to tamper. */
   readonly tamper?: (request: OutgoingRequest) => void;
+  /**
+   * Gets the user to a resource's interaction page (`requirement=interaction` on a `202`); the
+   * agent then polls `Location`. Only when it is set does the agent send
+   * `AAuth-Capabilities: interaction` to resources (AAuth-11 §11.7).
+   */
+  readonly onInteraction?: (interaction: InteractionRequest) => void | Promise<void>;
+  /** Longest single wait between polls of a pending URL, in ms (to shorten `Retry-After` in tests). Default: no cap. */
+  readonly maxPollWaitMs?: number;
+  /** How long to keep polling a pending URL before returning its last `202`, in ms. Default 60 000. */
+  readonly pollTimeoutMs?: number;
+}
+
+/** What `onInteraction` receives: where to send the user, and the pending URL being polled. */
+export interface InteractionRequest {
+  /** The interaction endpoint (`url` parameter); the user visits `{url}?code={code}`. */
+  readonly url: string;
+  readonly code: string;
+  /** The absolute pending URL (`Location`). */
+  readonly location: string;
 }
 
 export interface AgentFetchInit {
@@ -53,7 +72,9 @@ export interface AgentFetchInit {
 /**
  * A signing agent that climbs the AAuth ladder by itself: it signs with the best token it holds
  * for a resource, reads `AAuth-Requirement`, gets a person token, trades a resource token for
- * an auth token at the person server, and retries.
+ * an auth token at the person server, and retries. A `202` is followed to its end: the
+ * requirement it carries is met (auth token, `onInteraction`), then `Location` is polled and its
+ * final answer returned. Session tokens from `AAuth-Access` are kept per origin and sent back.
  */
 export interface TestAgent {
   readonly key: DevKey;
@@ -66,6 +87,10 @@ export interface TestAgent {
     readonly person?: string | undefined;
     readonly auth?: string | undefined;
   };
+  /** The session token (`AAuth-Access`) held for a resource origin, sent as `Authorization: AAuth`. */
+  sessionToken(origin: string): string | undefined;
+  /** Forget the session token of a resource origin (or all). */
+  forgetSession(origin?: string): void;
 }
 
 interface Held {
@@ -73,23 +98,47 @@ interface Held {
   auth?: string | undefined;
 }
 
-function requirementOf(
-  res: Response,
-): { requirement: string; resourceToken: string | undefined } | undefined {
+interface Requirement {
+  readonly requirement: string;
+  readonly resourceToken: string | undefined;
+  readonly url: string | undefined;
+  readonly code: string | undefined;
+}
+
+function requirementOf(res: Response): Requirement | undefined {
   const value = res.headers.get('aauth-requirement');
   if (!value) return undefined;
   try {
     const member = parseDictionary(value).get('requirement');
     if (!member || Array.isArray(member[0])) return undefined;
-    const token = member[1].get('resource-token');
+    const text = (name: string) => {
+      const v = member[1].get(name);
+      return typeof v === 'string' ? v : undefined;
+    };
     return {
       requirement: String(member[0]),
-      resourceToken: typeof token === 'string' ? token : undefined,
+      resourceToken: text('resource-token'),
+      url: text('url'),
+      code: text('code'),
     };
   } catch {
     return undefined;
   }
 }
+
+// RFC 9110 token68; anything else (empty, spaces, two values joined by a comma) is refused (AAuth-11 §6.3).
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** `Retry-After` in seconds (delta-seconds or an HTTP date), if present and readable. */
+function retryAfter(res: Response): number | undefined {
+  const value = res.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function headersOf(res: Response): Record<string, string> {
   const out: Record<string, string> = {};
@@ -100,10 +149,17 @@ function headersOf(res: Response): Record<string, string> {
 }
 
 export async function createTestAgent(options: TestAgentOptions): Promise<TestAgent> {
+  for (const name of ['maxPollWaitMs', 'pollTimeoutMs'] as const) {
+    const v = options[name];
+    if (v !== undefined && !(v >= 0)) throw new RangeError(`${name} must be a number ≥ 0`);
+  }
+  const maxPollWaitMs = options.maxPollWaitMs ?? Number.POSITIVE_INFINITY;
+  const pollTimeoutMs = options.pollTimeoutMs ?? 60_000;
   const key = options.key ?? (await generateDevKey(options.alg ?? 'Ed25519'));
   let agentToken: string | undefined;
   const holdings = new Map<string, Held>();
   const identifiers = new Map<string, string>();
+  const sessions = new Map<string, string>();
   const getAgentToken = async (): Promise<string> => {
     agentToken ??= await options.agentProvider.issueAgentToken({
       agentKey: key,
@@ -121,12 +177,22 @@ export async function createTestAgent(options: TestAgentOptions): Promise<TestAg
     token: string | undefined,
     toResource: boolean,
   ): Promise<Response> => {
-    const out: OutgoingRequest = { method, url, headers: { ...headers }, body };
+    const origin = new URL(url).origin;
+    const has = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
+    const toSign = { ...headers };
+    // Only on signed requests: a session token is bound to the signature, never a bearer token.
+    if (token && toResource) {
+      const session = sessions.get(origin);
+      if (session && !has('authorization')) toSign.authorization = `AAuth ${session}`;
+      if (options.onInteraction && !has('aauth-capabilities'))
+        toSign['aauth-capabilities'] = 'interaction';
+    }
+    const out: OutgoingRequest = { method, url, headers: { ...toSign }, body };
     if (token) {
       const authority = toResource && options.authority ? { authority: options.authority } : {};
       Object.assign(
         out.headers,
-        await signRequest({ method, url, headers, body, key, token, ...authority }),
+        await signRequest({ method, url, headers: toSign, body, key, token, ...authority }),
       );
     }
     if (toResource) options.tamper?.(out);
@@ -136,6 +202,9 @@ export async function createTestAgent(options: TestAgentOptions): Promise<TestAg
       ...(out.body ? { body: out.body as Uint8Array<ArrayBuffer> } : {}),
     });
     const text = await res.text();
+    const access = res.headers.get('aauth-access');
+    // Any response may issue or replace the session token; the newest one wins (AAuth-11 §6.3).
+    if (toResource && access !== null && TOKEN68.test(access)) sessions.set(origin, access);
     options.onExchange?.({
       method,
       url,
@@ -212,6 +281,97 @@ export async function createTestAgent(options: TestAgentOptions): Promise<TestAg
     return ((await res.json()) as { auth_token?: string }).auth_token;
   };
 
+  const tokenFor = async (
+    held: Held,
+    p: AgentExchange['presented'],
+  ): Promise<string | undefined> =>
+    p === 'none'
+      ? undefined
+      : p === 'auth'
+        ? held.auth
+        : p === 'person'
+          ? held.person
+          : getAgentToken();
+
+  /**
+   * Follow a `202` to its end (AAuth-11 §11.8, §6.5.1): satisfy its requirement, then poll
+   * `Location` with signed bodiless GETs until something other than `202` (or `429`) comes back.
+   */
+  const deferred = async (
+    first: Response,
+    requestUrl: string,
+    held: Held,
+    presentedAtFirst: AgentExchange['presented'],
+  ): Promise<Response> => {
+    const origin = new URL(requestUrl).origin;
+    const deadline = Date.now() + pollTimeoutMs;
+    let presented = presentedAtFirst;
+    let pending = first;
+    let res = first;
+    let pollUrl: string | undefined;
+    // The token the first exchange presented: a fresh resource token names it as `presented_jti` too.
+    let exchangeWith: string | undefined;
+    let exchanged: string | undefined;
+    const shown = new Set<string>();
+    let interval = 5;
+    let backoff = 0;
+    for (;;) {
+      let wait: number;
+      if (res.status === 202) {
+        pending = res;
+        const location = res.headers.get('location');
+        if (location) {
+          const target = new URL(location, pollUrl ?? requestUrl);
+          // The pending URL is on the responding origin; never send signed polls elsewhere.
+          if (target.origin !== origin) return res;
+          pollUrl = target.href;
+        }
+        if (!pollUrl) return res;
+        const req = requirementOf(res);
+        if (req?.requirement === 'auth-token') {
+          if (!req.resourceToken) return res;
+          if (req.resourceToken !== exchanged) {
+            exchangeWith ??= await tokenFor(held, presented);
+            const at = exchangeWith ? await authToken(req.resourceToken, exchangeWith) : undefined;
+            if (!at) return res;
+            held.auth = at;
+            presented = 'auth';
+            exchanged = req.resourceToken;
+          }
+        } else if (req?.requirement === 'interaction') {
+          if (!options.onInteraction || !req.url || !req.code) return res;
+          const seen = `${req.url} ${req.code}`;
+          if (!shown.has(seen)) {
+            shown.add(seen);
+            await options.onInteraction({ url: req.url, code: req.code, location: pollUrl });
+          }
+        } else if (req && req.requirement !== 'approval') {
+          // A requirement this agent cannot meet: hand the 202 back.
+          return res;
+        }
+        interval = retryAfter(res) ?? 5;
+        wait = interval + backoff;
+      } else if (res.status === 429 && pollUrl) {
+        backoff += 5;
+        wait = Math.max(retryAfter(res) ?? 0, interval + backoff);
+      } else {
+        return res;
+      }
+      const ms = Math.min(wait * 1000, maxPollWaitMs);
+      if (Date.now() + ms > deadline) return pending;
+      if (ms > 0) await sleep(ms);
+      res = await send(
+        'GET',
+        pollUrl,
+        {},
+        undefined,
+        presented,
+        await tokenFor(held, presented),
+        true,
+      );
+    }
+  };
+
   return {
     key,
     agentToken: getAgentToken,
@@ -220,6 +380,11 @@ export async function createTestAgent(options: TestAgentOptions): Promise<TestAg
       else holdings.clear();
     },
     held: (origin) => ({ ...holdings.get(origin) }),
+    sessionToken: (origin) => sessions.get(new URL(origin).origin),
+    forgetSession(origin) {
+      if (origin) sessions.delete(new URL(origin).origin);
+      else sessions.clear();
+    },
     async fetch(url, init = {}) {
       const origin = new URL(url).origin;
       const held = holdings.get(origin) ?? {};
@@ -234,19 +399,19 @@ export async function createTestAgent(options: TestAgentOptions): Promise<TestAg
           : held.person
             ? 'person'
             : 'agent';
-      const tokenFor = async (p: AgentExchange['presented']): Promise<string | undefined> =>
-        p === 'none'
-          ? undefined
-          : p === 'auth'
-            ? held.auth
-            : p === 'person'
-              ? held.person
-              : getAgentToken();
-      let res = await send(method, url, headers, body, presented, await tokenFor(presented), true);
+      let res = await send(
+        method,
+        url,
+        headers,
+        body,
+        presented,
+        await tokenFor(held, presented),
+        true,
+      );
       const tried = new Set<string>();
       for (let round = 0; round < 6 && init.followChallenges !== false; round += 1) {
         const req = requirementOf(res);
-        if (!req || (res.status !== 401 && res.status !== 202)) break;
+        if (!req || res.status !== 401) break;
         const attempt = `${req.requirement}:${presented}`;
         if (tried.has(attempt)) break;
         tried.add(attempt);
@@ -259,7 +424,7 @@ export async function createTestAgent(options: TestAgentOptions): Promise<TestAg
           held.person = pt;
           presented = 'person';
         } else if (req.requirement === 'auth-token' && req.resourceToken) {
-          const current = await tokenFor(presented);
+          const current = await tokenFor(held, presented);
           const at = current ? await authToken(req.resourceToken, current) : undefined;
           if (!at) break;
           held.auth = at;
@@ -267,8 +432,19 @@ export async function createTestAgent(options: TestAgentOptions): Promise<TestAg
         } else {
           break;
         }
-        res = await send(method, url, headers, body, presented, await tokenFor(presented), true);
+        res = await send(
+          method,
+          url,
+          headers,
+          body,
+          presented,
+          await tokenFor(held, presented),
+          true,
+        );
       }
+      // Polls are signed: an unsigned 202 is handed back as it is.
+      if (res.status === 202 && init.followChallenges !== false && presented !== 'none')
+        res = await deferred(res, url, held, presented);
       return res;
     },
   };

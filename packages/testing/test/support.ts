@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import {
   type AAuth,
   type AAuthOptions,
+  type Answer,
   createAAuth,
   generateResourceKey,
   type RequirementInput,
@@ -39,7 +40,7 @@ export async function startResource(
         headers: req.headers,
         body: new Uint8Array(Buffer.concat(chunks)),
       };
-      const own = await aauth.handle(request);
+      const own = (await aauth.handle(request)) as Answer | undefined;
       const requirement = routes[`${req.method} ${(req.url ?? '/').split('?')[0]}`];
       const result = own
         ? undefined

@@ -65,9 +65,9 @@ describe('the revocation endpoint (AAuth-11 §11.12)', () => {
     });
     const token = await w.personToken();
     const { jti, exp } = decodeJwt(token);
-    expect((await aauth.handle(await revocation({ jti, exp }, { signer: 'as' })))?.status).toBe(
-      200,
-    );
+    expect(
+      ((await aauth.handle(await revocation({ jti, exp }, { signer: 'as' }))) as Answer)?.status,
+    ).toBe(200);
     expect((await aauth.verify(await w.request(token), 'person')).ok).toBe(true);
   });
 
