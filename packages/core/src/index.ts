@@ -24,11 +24,50 @@ export type {
 } from './pending/deferred-run.js';
 export { PENDING_PATH_PREFIX } from './pending/hold-invocation.js';
 export {
+  isParameterDigest,
+  type ParameterDigest,
+  parameterDigest,
+  sameParameters,
+} from './r3/compare-parameters.js';
+export {
+  type McpToolCall,
+  type McpToolMatch,
+  type McpToolMatcher,
+  type McpToolRequirementsOptions,
+  mcpToolRequirements,
+  readToolCall,
+} from './r3/mcp-tool-requirements.js';
+export {
   type OperationMatch,
   type OperationMatcher,
   type OperationRequirementsOptions,
   operationRequirements,
 } from './r3/openapi-operations.js';
+export {
+  MCP_VOCABULARY,
+  type McpToolDescription,
+  mergeR3Definitions,
+  OPENAPI_VOCABULARY,
+  type R3AccessMode,
+  type R3Definition,
+  type R3Display,
+  type R3DisplayMap,
+  type R3Operation,
+  type R3Vocabulary,
+  r3DefinitionFromMcpTools,
+  r3DefinitionFromOpenApi,
+} from './r3/r3-definition.js';
+export {
+  buildProposal,
+  type ComposeR3DocumentResult,
+  composeR3Document,
+  type Proposal,
+  type ProposalInput,
+  type R3DocumentBytes,
+  type R3OperationList,
+} from './r3/r3-document.js';
+export { hasR3Grant, type R3Decision, r3Decision } from './r3/r3-grant.js';
+export { R3_PATH_PREFIX, r3Uri } from './r3/r3-store.js';
 export {
   createMemoryReplayStore,
   type MemoryReplayStoreOptions,
@@ -51,6 +90,12 @@ export {
   type RevocationStore,
 } from './revocation/revocation-store.js';
 export {
+  createSessionSealer,
+  type SessionPayload,
+  type SessionSealer,
+  type SessionSealerOptions,
+} from './session/session-token.js';
+export {
   createMemoryStateStore,
   type MemoryStateStoreOptions,
   type StateStore,
@@ -61,9 +106,23 @@ export type {
   AAuthOptions,
   IssuerTrust,
   PendingOptions,
+  R3Options,
   TrustOptions,
 } from './verify/aauth-options.js';
-export { type AAuth, createAAuth, type VerifyResult } from './verify/create-aauth.js';
+export {
+  type AAuth,
+  createAAuth,
+  type RouteRequirement,
+  type VerifyResult,
+} from './verify/create-aauth.js';
+export {
+  isOperationSelector,
+  type OperationSelector,
+  type OperationSelectorOptions,
+  type SelectedOperation,
+  selectMcpTools,
+  selectOpenApiOperations,
+} from './verify/operation-selector.js';
 export type { AAuthPrincipal, SignatureInfo } from './verify/principal.js';
 export {
   type IssuerList,
@@ -76,9 +135,3 @@ export {
   type RouteTrust,
   type RouteTrustInput,
 } from './verify/requirement.js';
-export {
-  createSessionSealer,
-  type SessionPayload,
-  type SessionSealer,
-  type SessionSealerOptions,
-} from './session/session-token.js';

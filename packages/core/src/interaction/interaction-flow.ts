@@ -159,7 +159,7 @@ export async function handleInteraction(
   const key = id === undefined ? undefined : pendingKey(id);
   const raw = key === undefined ? undefined : await state.get(key);
   const record = parsePendingRecord(raw);
-  if (!record || record.state !== 'pending' || record.decision !== undefined) {
+  if (record?.state !== 'pending' || record.decision !== undefined) {
     await state.set(failKey(user ?? 'anonymous'), String(failures + 1), FAILURE_WINDOW);
     return callback
       ? redirectTo(withError(callback, 'interaction_expired'))

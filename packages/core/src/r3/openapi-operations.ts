@@ -3,6 +3,8 @@ import {
   type Requirement,
   type RequirementInput,
 } from '../verify/requirement.js';
+import { withOperation } from './operation-requirement.js';
+import { OPENAPI_VOCABULARY } from './r3-definition.js';
 
 /** Options of `operationRequirements`. */
 export interface OperationRequirementsOptions {
@@ -39,6 +41,10 @@ export interface OperationMatch {
    * set (R3 §3.3); `undefined` when unannotated (`defaultRequirement` applies).
    */
   readonly accessMode: string | undefined;
+  /** The operation's `x-aauth-budget` (R3 §3.3); `false` when absent. */
+  readonly budget: boolean;
+  /** The operation's OpenAPI `summary`, when it has one (a default consent line). */
+  readonly summary: string | undefined;
   /** Path template values, percent-decoded (`{ id: 'a b' }`); empty in `operations`. */
   readonly params: Readonly<Record<string, string>>;
 }
@@ -83,7 +89,10 @@ type Segment =
  *
  * Mapping: `agent-token` → `'agent'`, `person-token` → `'person'`, `auth-token` (or only
  * `x-aauth-budget: true`) → `{ auth: scopes }` (scopes from `options.scopes`, else the first
- * `security` requirement object), no annotation → `defaultRequirement`. Refused with a
+ * `security` requirement object), no annotation → `defaultRequirement`. Every `auth-token` and
+ * `per-call` operation, and an unannotated one whose default needs an auth token, also names
+ * its R3 operation (`requirement.operation`, vocabulary `urn:aauth:vocabulary:openapi`,
+ * `perCall` for `per-call`) so R3 grants are enforced on it (R3 §6.3). Refused with a
  * `TypeError`: an operation without `operationId` or with a duplicate one, an unknown mode,
  * `session-token`, an `auth-token` operation without scopes, budget with `agent-token` or
  * `person-token`, and `per-call` unless `options.scopes` names its scopes (per-call proposals are
@@ -170,19 +179,25 @@ export function operationRequirements(
         throw new TypeError(`operationId ${operationId} is used twice (again on ${label})`);
       seen.add(operationId);
       const name = `operation ${operationId} (${label})`;
-      const { accessMode, input } = requirementInput(op, name, {
+      const { accessMode, input } = requirementInput(op, name, operationId, {
         explicit: Object.hasOwn(scopes, operationId) ? scopes[operationId] : undefined,
         security: fromSecurity ? (op.security ?? docSecurity) : undefined,
       });
       if (accessMode === 'auth-token' || accessMode === 'per-call') used.add(operationId);
       const requirement =
-        input === undefined ? fallback : wrap(name, () => normalizeRequirement(input));
+        input !== undefined
+          ? wrap(name, () => normalizeRequirement(input))
+          : fallback.level === 'auth'
+            ? withOperation(fallback, { vocabulary: OPENAPI_VOCABULARY, id: operationId })
+            : fallback;
       const base: OperationMatch = Object.freeze({
         operationId,
         method,
         pathTemplate,
         requirement,
         accessMode,
+        budget: op[BUDGET] === true,
+        summary: typeof op.summary === 'string' && op.summary !== '' ? op.summary : undefined,
         params: EMPTY,
       });
       operations.push(base);
@@ -240,6 +255,7 @@ export function operationRequirements(
 function requirementInput(
   op: Record<string, unknown>,
   name: string,
+  operationId: string,
   scopeSources: { explicit: readonly string[] | undefined; security: unknown },
 ): { accessMode: string | undefined; input: RequirementInput | undefined } {
   const mode = op[ACCESS_MODE];
@@ -249,13 +265,10 @@ function requirementInput(
   if (mode !== undefined && typeof mode !== 'string')
     throw new TypeError(`${name}: ${ACCESS_MODE} must be a string`);
   const accessMode = mode ?? (budget === true ? 'auth-token' : undefined);
-  const scopes = (): readonly string[] => {
+  // Scopes are optional: the operation's R3 grant is enforced either way (R3 §6.3, §8).
+  const scopes = (): { auth?: readonly string[] } => {
     const list = scopeSources.explicit ?? securityScopes(scopeSources.security, name);
-    if (list.length === 0)
-      throw new TypeError(
-        `${name} is auth-token but names no scopes: give options.scopes or a security requirement with scopes`,
-      );
-    return list;
+    return list.length === 0 ? {} : { auth: list };
   };
   switch (accessMode) {
     case undefined:
@@ -266,13 +279,20 @@ function requirementInput(
         throw new TypeError(`${name}: ${BUDGET}: true cannot be combined with ${accessMode}`);
       return { accessMode, input: accessMode === 'agent-token' ? 'agent' : 'person' };
     case 'auth-token':
-      return { accessMode, input: { auth: scopes() } };
+      return {
+        accessMode,
+        input: { ...scopes(), operation: { vocabulary: OPENAPI_VOCABULARY, id: operationId } },
+      };
     case 'per-call':
-      if (scopeSources.explicit === undefined)
-        throw new TypeError(
-          `${name} is per-call, which is not enforced yet: name its scopes in options.scopes to enforce it as auth-token meanwhile`,
-        );
-      return { accessMode, input: { auth: scopes() } };
+      // Held by default: a resource able to hold the call SHOULD answer 202 (R3 §7).
+      return {
+        accessMode,
+        input: {
+          ...scopes(),
+          defer: true,
+          operation: { vocabulary: OPENAPI_VOCABULARY, id: operationId, perCall: true },
+        },
+      };
     case 'session-token':
       throw new TypeError(`${name}: session-token is not supported on operations`);
     default:

@@ -41,6 +41,10 @@ export interface ResourceTokenInput {
   readonly tenant?: string | undefined;
   readonly account?: string | undefined;
   readonly loginHint?: string | undefined;
+  /** The R3 document's URI (R3 §6.1); give both `r3Uri` and `r3S256` or neither. */
+  readonly r3Uri?: string | undefined;
+  /** base64url SHA-256 of the R3 document's bytes. */
+  readonly r3S256?: string | undefined;
   /** Unix seconds. */
   readonly now: number;
   /** Lifetime in seconds; at most 300 (SHOULD NOT exceed five minutes). */
@@ -68,12 +72,15 @@ function encodedHeader(key: ResourceSigningKey): string {
 /**
  * Mint an `aa-resource+jwt`. Claim order is fixed (compact JSON, same order as the digest's
  * examples), so the same key and claims give the same bytes. `cnf`, `act` and any agent
- * identifier are never included (§6.7.1).
+ * identifier are never included (§6.7.1). `r3_uri` and `r3_s256` come together or not at all
+ * (R3 §5): one without the other is a `TypeError`.
  */
 export async function mintResourceToken(
   key: ResourceSigningKey,
   input: ResourceTokenInput,
 ): Promise<{ token: string; jti: string; exp: number }> {
+  if ((input.r3Uri === undefined) !== (input.r3S256 === undefined))
+    throw new TypeError('r3Uri and r3S256 must be given together');
   const jti = input.jti ?? freshJti();
   const iat = Math.floor(input.now);
   const exp = iat + Math.min(Math.max(1, Math.floor(input.lifetime)), 300);
@@ -86,6 +93,7 @@ export async function mintResourceToken(
   if (input.tenant !== undefined) json += `,"tenant":${q(input.tenant)}`;
   if (input.account !== undefined) json += `,"account":${q(input.account)}`;
   if (input.loginHint !== undefined) json += `,"login_hint":${q(input.loginHint)}`;
+  if (input.r3Uri !== undefined) json += `,"r3_uri":${q(input.r3Uri)},"r3_s256":${q(input.r3S256)}`;
   const signingInput = `${encodedHeader(key)}.${encodeBase64UrlText(`${json}}`)}`;
   const signed = key.sign(asciiBytes(signingInput));
   const signature = signed instanceof Uint8Array ? signed : await signed;

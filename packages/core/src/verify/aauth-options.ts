@@ -1,5 +1,6 @@
 import type { SessionOptions } from '../interaction/session-options.js';
 import type { FetchLike } from '../keys/fetch-like.js';
+import type { R3Definition } from '../r3/r3-definition.js';
 import type { ReplayStore } from '../replay/replay-store.js';
 import type { ResourceMetadataOptions } from '../resource/resource-metadata.js';
 import type { ResourceSigningKey } from '../resource/resource-signing-key.js';
@@ -67,6 +68,8 @@ export interface AAuthOptions {
    * need a shared one, e.g. `@aauth-gate/redis`'s `state`.
    */
   readonly state?: StateStore;
+  /** Rich resource requests (R3): the operations the resource enforces and publishes. */
+  readonly r3?: R3Options;
   /** Resource-managed access: sessions after the resource's own interaction (routes with `session`). */
   readonly sessions?: SessionOptions;
   /** Deferred delivery (routes with `defer`, and interactions). */
@@ -118,4 +121,14 @@ export interface PendingOptions {
   readonly maxBodyBytes?: number;
   /** Largest response kept to answer repeated polls. Default 1 MiB. */
   readonly maxResultBytes?: number;
+}
+
+/** R3 settings: the definition enforced, and where agents read the vocabularies (R3 §3.1). */
+export interface R3Options {
+  /** The authoritative operations, e.g. `r3DefinitionFromOpenApi(operationRequirements(doc, …))`. */
+  readonly definition: R3Definition;
+  /** Published as `r3_vocabularies`: vocabulary URI → discovery endpoint (OpenAPI document URL, MCP server URL). */
+  readonly vocabularies: Readonly<Record<string, string>>;
+  /** Seconds an R3 document is kept after its latest resource token (servers may re-fetch it). Default 30 days. */
+  readonly documentTtlSeconds?: number;
 }

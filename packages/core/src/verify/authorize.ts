@@ -4,6 +4,7 @@ import type { MintClaims } from '../pending/pending-record.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
 import { mintResourceToken } from '../resource/mint-resource-token.js';
 import type { ResourceSigningKey } from '../resource/resource-signing-key.js';
+import { enforceR3, type R3Enforcement, type R3Reference } from './authorize-r3.js';
 import type { AAuthPrincipal } from './principal.js';
 import type { Requirement } from './requirement.js';
 
@@ -14,7 +15,11 @@ export interface AuthorizeConfig {
   readonly signingKey: ResourceSigningKey | undefined;
   readonly resourceTokenLifetime: number;
   readonly now: () => number;
+  /** R3 enforcement for routes naming an operation. */
+  readonly r3?: R3Enforcement | undefined;
 }
+
+const noParameters = async (): Promise<Readonly<Record<string, unknown>>> => ({});
 
 /** The decision on a verified principal. */
 export type Authorization =
@@ -27,6 +32,8 @@ export type Authorization =
       /** Auth-token challenges: what the resource token was minted from, for deferred delivery. */
       readonly mint?: MintClaims;
       readonly resourceToken?: string;
+      /** The R3 document the resource token names (a proposal for a per-call operation). */
+      readonly document?: R3Reference;
     };
 
 function challenge(requirement: 'agent-token' | 'person-token'): Authorization {
@@ -57,6 +64,7 @@ export async function authorize(
   principal: AAuthPrincipal,
   requirement: Requirement,
   request: AAuthRequest,
+  parameters: () => Promise<Readonly<Record<string, unknown>>> = noParameters,
 ): Promise<Authorization> {
   const kind = principal.tokenType;
   if (requirement.trust && !(await trustedByRoute(requirement, principal))) {
@@ -67,11 +75,27 @@ export async function authorize(
     if (!principal.session) return deny('this route needs a session with this resource');
   } else if (requirement.level !== 'agent' && kind === 'agent') return challenge('person-token');
   let needed: readonly string[] = [];
+  let document: R3Reference | undefined;
   if (requirement.level === 'auth') {
     if (kind === 'person') needed = requirement.scopes;
     else needed = requirement.scopes.filter((s) => !principal.scope.includes(s));
+    const op = requirement.operation;
+    if (op && config.r3) {
+      const ps = principal.ps as string;
+      const outcome = await enforceR3(
+        config.r3,
+        principal,
+        op,
+        requirement.scopes,
+        parameters,
+        [config.accessServer ?? ps, ps],
+        config.now(),
+      );
+      if (outcome.kind === 'used') return deny('this per-call grant was already used');
+      if (outcome.kind === 'ask') document = outcome.document;
+    } else if (op) return deny('this resource does not enforce R3 operations');
   }
-  if (needed.length === 0 && requirement.policy) {
+  if (needed.length === 0 && document === undefined && requirement.policy) {
     const decision = await requirement.policy(principal, request);
     if (decision === 'deny') return deny('the request is not allowed');
     if (typeof decision === 'object' && 'deny' in decision) return deny(decision.deny);
@@ -80,9 +104,9 @@ export async function authorize(
       if (needed.length === 0) return deny('the request is not allowed');
     }
   }
-  if (needed.length === 0) return { ok: true };
+  if (needed.length === 0 && document === undefined) return { ok: true };
   if (kind === 'agent') return challenge('person-token');
-  return stepUp(config, principal, needed);
+  return stepUp(config, principal, needed, document);
 }
 
 /** The route's own issuer trust, narrowing the instance's (RequirementInput `trust`). */
@@ -101,6 +125,7 @@ async function stepUp(
   config: AuthorizeConfig,
   principal: AAuthPrincipal,
   needed: readonly string[],
+  document: R3Reference | undefined,
 ): Promise<Authorization> {
   const key = config.signingKey;
   if (!key) return deny('this resource cannot issue resource tokens');
@@ -119,6 +144,7 @@ async function stepUp(
     missionS256: principal.missionS256,
     tenant: principal.tenant,
     account: principal.account,
+    ...(document ? { r3Uri: document.uri, r3S256: document.s256 } : {}),
   };
   const { token } = await mintResourceToken(key, {
     ...claims,
@@ -132,5 +158,6 @@ async function stepUp(
     code: 'auth-token',
     mint: claims,
     resourceToken: token,
+    ...(document ? { document } : {}),
   };
 }

@@ -21,6 +21,8 @@ import {
   storePending,
 } from '../pending/hold-invocation.js';
 import type { MintClaims } from '../pending/pending-record.js';
+import { createR3Store, R3_PATH_PREFIX } from '../r3/r3-store.js';
+import { handleR3Document } from '../r3/serve-r3-document.js';
 import { createMemoryReplayStore } from '../replay/replay-store.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
 import { collectHeaderFields, fieldValue, type HeaderFields } from '../request/header-fields.js';
@@ -36,7 +38,9 @@ import { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
 import type { AAuthEvent } from './aauth-event.js';
 import type { AAuthOptions } from './aauth-options.js';
 import { authorize } from './authorize.js';
+import { grantsHeld, type R3Enforcement, type R3Reference } from './authorize-r3.js';
 import { failureResult } from './failure-answer.js';
+import { isOperationSelector, type OperationSelector } from './operation-selector.js';
 import {
   AUTHORITY,
   positive,
@@ -69,17 +73,21 @@ export type VerifyResult =
       readonly code: string;
     };
 
+/** What a route needs: one requirement, or a selector picking each request's operation. */
+export type RouteRequirement = RequirementInput | Requirement | OperationSelector;
+
 /** A configured AAuth resource: verifies requests and builds every answer. */
 export interface AAuth {
   /** The resource identifier. */
   readonly resource: string;
-  /** Validate a route requirement once (at route set-up); throws `TypeError` when wrong. */
+  /**
+   * Validate a route requirement once (at route set-up); throws `TypeError` when wrong. An
+   * operation selector (`selectOpenApiOperations`, `selectMcpTools`) is returned as it is.
+   */
   requirement(input?: RequirementInput | Requirement): Requirement;
+  requirement(input?: RouteRequirement): Requirement | OperationSelector;
   /** Verify one request against a route requirement. Never throws for bad input. */
-  verify(
-    request: AAuthRequest,
-    requirement?: Requirement | RequirementInput,
-  ): Promise<VerifyResult>;
+  verify(request: AAuthRequest, requirement?: RouteRequirement): Promise<VerifyResult>;
   /**
    * The answer for the resource metadata or JWKS path (`GET`, `HEAD`, `OPTIONS`), or
    * `undefined` when `target` is neither. Serve it before any verification.
@@ -216,7 +224,31 @@ export function createAAuth(options: AAuthOptions): AAuth {
     replayMethods: replayMethods(options.replayMethods),
     revocation: revocationStore,
   });
-  const metadata = buildResourceMetadata(options.metadata ?? {}, {
+  const r3Options = options.r3;
+  if (r3Options !== undefined) {
+    if (
+      typeof r3Options !== 'object' ||
+      r3Options === null ||
+      !(r3Options.definition instanceof Map)
+    )
+      throw new TypeError(
+        'r3.definition must come from r3DefinitionFromOpenApi() or r3DefinitionFromMcpTools()',
+      );
+    const v = r3Options.vocabularies;
+    if (typeof v !== 'object' || v === null || Object.keys(v).length === 0)
+      throw new TypeError('r3.vocabularies must map each vocabulary to its discovery URL');
+    for (const vocabulary of r3Options.definition.keys())
+      if (typeof v[vocabulary] !== 'string')
+        throw new TypeError(`r3.vocabularies: no discovery URL for ${vocabulary}`);
+  }
+  const metadataOptions =
+    r3Options === undefined
+      ? (options.metadata ?? {})
+      : {
+          ...options.metadata,
+          extra: { ...options.metadata?.extra, r3_vocabularies: { ...r3Options.vocabularies } },
+        };
+  const metadata = buildResourceMetadata(metadataOptions, {
     resource,
     signatureWindow: window,
     additionalSignatureComponents: additional,
@@ -245,9 +277,12 @@ export function createAAuth(options: AAuthOptions): AAuth {
     metadata.authorization_endpoint === undefined
       ? undefined
       : new URL(metadata.authorization_endpoint as string);
-  if (authorizationUrl && (signingKey === undefined || describedScopes === undefined)) {
+  if (
+    authorizationUrl &&
+    (signingKey === undefined || (describedScopes === undefined && !r3Options))
+  ) {
     throw new TypeError(
-      'metadata.authorizationEndpoint needs signingKey and metadata.scopeDescriptions',
+      'metadata.authorizationEndpoint needs signingKey and metadata.scopeDescriptions (or r3)',
     );
   }
   const authorizationPath =
@@ -275,16 +310,32 @@ export function createAAuth(options: AAuthOptions): AAuth {
     (pollConfig as { issueSession?: PollConfig['issueSession'] }).issueSession = (record, p) =>
       issueSession(config, record, p);
   }
+  const r3Store = r3Options ? createR3Store(state, { now }) : undefined;
+  const r3: R3Enforcement | undefined =
+    r3Options && r3Store
+      ? {
+          resource,
+          definition: r3Options.definition,
+          store: r3Store,
+          state,
+          documentTtl: positive('r3.documentTtlSeconds', r3Options.documentTtlSeconds, 2_592_000),
+          // A proposal must outlive the held request and the per-call auth token (≤ 1 hour).
+          proposalTtl: pollConfig.ttl + 3600,
+        }
+      : undefined;
+  if (r3)
+    (pollConfig as { grantsOperation?: PollConfig['grantsOperation'] }).grantsOperation =
+      grantsHeld;
   const authorizeConfig = {
     resource,
     accessServer,
     signingKey,
     resourceTokenLifetime: lifetime,
     now,
+    r3,
   };
 
-  const requirementOf = (input?: RequirementInput | Requirement): Requirement => {
-    const req = normalizeRequirement(input);
+  const checkRequirement = (req: Requirement): Requirement => {
     if (req.level === 'session' && !interaction) {
       throw new TypeError('a route that needs a session requires the sessions option');
     }
@@ -299,8 +350,22 @@ export function createAAuth(options: AAuthOptions): AAuth {
         if (!Object.hasOwn(describedScopes, s))
           throw new TypeError(`requirement.auth: scope ${s} is not in metadata.scopeDescriptions`);
     }
+    if (req.operation && !r3)
+      throw new TypeError(
+        `operation ${req.operation.id} needs its R3 grant enforced: configure the r3 option`,
+      );
     return req;
   };
+  function requirementOf(input?: RequirementInput | Requirement): Requirement;
+  function requirementOf(input?: RouteRequirement): Requirement | OperationSelector;
+  function requirementOf(input?: RouteRequirement): Requirement | OperationSelector {
+    if (isOperationSelector(input)) {
+      checkRequirement(input.unmatched);
+      for (const r of input.requirements) checkRequirement(r);
+      return input;
+    }
+    return checkRequirement(normalizeRequirement(input));
+  }
 
   /** Hold the invocation and answer `202` (AAuth-11 §6.5.1); `undefined` → answer `401`. */
   const holdForAuthToken = async (
@@ -308,14 +373,21 @@ export function createAAuth(options: AAuthOptions): AAuth {
     fields: HeaderFields,
     principal: AAuthPrincipal,
     requirement: Requirement,
-    decision: { answer: Answer; mint?: MintClaims; resourceToken?: string },
+    decision: {
+      answer: Answer;
+      mint?: MintClaims;
+      resourceToken?: string;
+      document?: R3Reference;
+    },
   ): Promise<Answer | undefined> => {
     try {
       const held = await captureInvocation(pollConfig, request, fields);
       if (!held || !decision.mint) return undefined;
       const id = newPendingId();
       const t = now();
+      const proposal = decision.document?.proposal ? decision.document.s256 : undefined;
       await storePending(pollConfig, {
+        ...(proposal === undefined ? {} : { proposal }),
         v: 1,
         id,
         kind: 'auth-token',
@@ -343,12 +415,15 @@ export function createAAuth(options: AAuthOptions): AAuth {
     }
   };
 
-  const verify = async (
-    request: AAuthRequest,
-    input?: Requirement | RequirementInput,
-  ): Promise<VerifyResult> => {
+  const verify = async (request: AAuthRequest, input?: RouteRequirement): Promise<VerifyResult> => {
     const started = performance.now();
-    const requirement = isRequirement(input) ? input : requirementOf(input);
+    const selector = isOperationSelector(input) ? input : undefined;
+    let requirement: Requirement = selector
+      ? selector.unmatched
+      : isRequirement(input)
+        ? input
+        : requirementOf(input as RequirementInput | undefined);
+    let parameters: (() => Promise<Readonly<Record<string, unknown>>>) | undefined;
     let verified: VerifiedRequest | undefined;
     const finish = (
       result: VerifyResult,
@@ -381,10 +456,24 @@ export function createAAuth(options: AAuthOptions): AAuth {
       return result;
     };
     try {
+      if (selector) {
+        // The resource's own definition picks the operation (R3 §6.4).
+        const selected = await selector.select(request);
+        if (selected) {
+          requirement = selected.requirement;
+          parameters = selected.parameters;
+        }
+      }
       const replayed = runPrincipal(request.deferred);
       if (replayed) {
         // The replay of a held invocation: its poll was verified; apply this route's requirement.
-        const decision = await authorize(authorizeConfig, replayed, requirement, request);
+        const decision = await authorize(
+          authorizeConfig,
+          replayed,
+          requirement,
+          request,
+          parameters,
+        );
         return decision.ok
           ? finish({ ok: true, principal: replayed }, 'verified', 'deferred')
           : finish({ ok: false, answer: decision.answer, code: decision.code }, decision.outcome);
@@ -448,7 +537,13 @@ export function createAAuth(options: AAuthOptions): AAuth {
           'denied',
         );
       }
-      const decision = await authorize(authorizeConfig, principal, requirement, request);
+      const decision = await authorize(
+        authorizeConfig,
+        principal,
+        requirement,
+        request,
+        parameters,
+      );
       if (!decision.ok) {
         if (requirement.defer && decision.mint) {
           const held = await holdForAuthToken(request, fields, principal, requirement, decision);
@@ -486,6 +581,13 @@ export function createAAuth(options: AAuthOptions): AAuth {
       try {
         if (interaction && path === interaction.path)
           return await handleInteraction(interaction, request);
+        if (r3Store && path.startsWith(R3_PATH_PREFIX)) {
+          return await handleR3Document(
+            { verifier: signed, store: r3Store },
+            request,
+            collectHeaderFields(request.headers),
+          );
+        }
         if (path.startsWith(PENDING_PATH_PREFIX)) {
           return await handlePendingPoll(
             pollConfig,
@@ -501,21 +603,17 @@ export function createAAuth(options: AAuthOptions): AAuth {
             collectHeaderFields(request.headers),
           );
         }
-        if (
-          authorizationPath !== undefined &&
-          path === authorizationPath &&
-          signingKey &&
-          describedScopes
-        ) {
+        if (authorizationPath !== undefined && path === authorizationPath && signingKey) {
           const config = {
             verifier: signed,
             resource,
             accessServer,
             signingKey,
-            scopes: new Set(Object.keys(describedScopes)),
+            scopes: new Set(Object.keys(describedScopes ?? {})),
             lifetime,
             now,
             accountHolder: options.accountHolder,
+            r3: r3 && { definition: r3.definition, store: r3.store, documentTtl: r3.documentTtl },
           };
           return await handleAuthorization(config, request, collectHeaderFields(request.headers));
         }

@@ -113,6 +113,26 @@ describe('operationRequirements: declaring requirements once (R3 §3.2–§3.5)'
     expect(optional.match('GET', '/whoami')?.requirement.optional).toBe(false);
   });
 
+  it('takes an auth-token or per-call operation without scopes: its R3 grant is enforced', () => {
+    const doc = withPaths({
+      '/a': { get: { operationId: 'a', 'x-aauth-access-mode': 'auth-token', security: [] } },
+      '/b': { post: { operationId: 'b', 'x-aauth-access-mode': 'per-call' } },
+    });
+    const ops = operationRequirements(doc, { defaultRequirement: 'agent' });
+    expect(ops.match('GET', '/a')?.requirement).toMatchObject({
+      level: 'auth',
+      scopes: [],
+      defer: false,
+      operation: { vocabulary: 'urn:aauth:vocabulary:openapi', id: 'a', perCall: false },
+    });
+    // A per-call operation is held (202) by default (R3 §7).
+    expect(ops.match('POST', '/b')?.requirement).toMatchObject({
+      level: 'auth',
+      defer: true,
+      operation: { id: 'b', perCall: true },
+    });
+  });
+
   it('options.scopes replace the security scopes; scopesFromSecurity: false ignores security', () => {
     const ops = operationRequirements(notesDocument(), {
       defaultRequirement: 'agent',
@@ -434,39 +454,6 @@ describe('operationRequirements: refused at construction with a TypeError naming
       'operation x (GET /x): session-token is not supported on operations',
     ],
     [
-      'auth-token without security',
-      op({ 'x-aauth-access-mode': 'auth-token' }),
-      {},
-      /^operation x \(GET \/x\) is auth-token but names no scopes/,
-    ],
-    [
-      'auth-token whose security is explicitly empty (overrides the document)',
-      withPaths(
-        { '/x': { get: { operationId: 'x', 'x-aauth-access-mode': 'auth-token', security: [] } } },
-        { security: [{ o: ['s'] }] },
-      ),
-      {},
-      /is auth-token but names no scopes/,
-    ],
-    [
-      'auth-token whose first requirement has no scopes',
-      op({ 'x-aauth-access-mode': 'auth-token', security: [{ key: [] }, { o: ['s'] }] }),
-      {},
-      /is auth-token but names no scopes/,
-    ],
-    [
-      'auth-token with scopesFromSecurity: false',
-      op({ 'x-aauth-access-mode': 'auth-token', security: [{ o: ['s'] }] }),
-      { scopesFromSecurity: false },
-      /is auth-token but names no scopes/,
-    ],
-    [
-      'per-call without options.scopes',
-      op({ 'x-aauth-access-mode': 'per-call', security: [{ o: ['s'] }] }),
-      {},
-      /^operation x \(GET \/x\) is per-call, which is not enforced yet/,
-    ],
-    [
       'invalid scope in security',
       op({ 'x-aauth-access-mode': 'auth-token', security: [{ o: ['bad"scope'] }] }),
       {},
@@ -519,12 +506,6 @@ describe('operationRequirements: refused at construction with a TypeError naming
       op({}),
       { scopes: { x: 's' as never } },
       'options.scopes.x must be an array of scopes',
-    ],
-    [
-      'options.scopes empty',
-      op({ 'x-aauth-access-mode': 'auth-token' }),
-      { scopes: { x: [] } },
-      /is auth-token but names no scopes/,
     ],
     [
       'scopesFromSecurity not boolean',
@@ -710,5 +691,64 @@ describe('operationRequirements with verify(): declare once, enforce everywhere'
     const personReq = await w.request(await w.personToken(), { path: '/notes/mine' });
     const served = await aauth.verify(personReq, ops.match('GET', personReq.target)?.requirement);
     expect(served.ok && served.principal?.person).toEqual({ iss: w.ps.iss, sub: 'person-1' });
+  });
+});
+
+describe('operationRequirements: R3 operations on requirements (R3 §6.3)', () => {
+  const OPENAPI = 'urn:aauth:vocabulary:openapi';
+  const doc = () =>
+    withPaths({
+      '/notes': {
+        get: { operationId: 'listNotes', 'x-aauth-access-mode': 'auth-token', security: [read] },
+        post: { operationId: 'createNote', summary: 'Create a note' },
+      },
+      '/send': { post: { operationId: 'send', 'x-aauth-access-mode': 'per-call' } },
+      '/pay': { post: { operationId: 'pay', 'x-aauth-budget': true, security: [write] } },
+      '/mine': { get: { operationId: 'mine', 'x-aauth-access-mode': 'person-token' } },
+      '/who': { get: { operationId: 'who', 'x-aauth-access-mode': 'agent-token', summary: '' } },
+    });
+
+  it('auth-token and per-call operations name their operation; others do not', () => {
+    const ops = operationRequirements(doc(), {
+      defaultRequirement: 'agent',
+      scopes: { send: ['mail:send'] },
+    });
+    expect(
+      ops.operations.map((o) => [o.operationId, o.requirement.operation, o.budget, o.summary]),
+    ).toEqual([
+      ['listNotes', { vocabulary: OPENAPI, id: 'listNotes', perCall: false }, false, undefined],
+      ['createNote', undefined, false, 'Create a note'],
+      ['send', { vocabulary: OPENAPI, id: 'send', perCall: true }, false, undefined],
+      ['pay', { vocabulary: OPENAPI, id: 'pay', perCall: false }, true, undefined],
+      ['mine', undefined, false, undefined],
+      ['who', undefined, false, undefined],
+    ]);
+    for (const o of ops.operations)
+      if (o.requirement.operation) expect(Object.isFrozen(o.requirement.operation)).toBe(true);
+    // The match for a templated path keeps the operation.
+    expect(ops.match('POST', '/send?x=1')?.requirement.operation?.id).toBe('send');
+  });
+
+  it('an unannotated operation under an auth default names its operation and keeps the default', () => {
+    const ops = operationRequirements(doc(), {
+      defaultRequirement: { auth: ['notes:write'], components: ['content-digest'], defer: true },
+      scopes: { send: ['mail:send'] },
+    });
+    expect(ops.match('POST', '/notes')?.requirement).toMatchObject({
+      level: 'auth',
+      scopes: ['notes:write'],
+      components: ['content-digest'],
+      defer: true,
+      operation: { vocabulary: OPENAPI, id: 'createNote', perCall: false },
+    });
+    // Under an agent or person default, unannotated operations stay as they were.
+    const agent = operationRequirements(doc(), {
+      defaultRequirement: 'person',
+      scopes: { send: ['mail:send'] },
+    });
+    expect(agent.match('POST', '/notes')?.requirement).toMatchObject({
+      level: 'person',
+      operation: undefined,
+    });
   });
 });

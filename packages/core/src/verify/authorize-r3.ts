@@ -1,0 +1,175 @@
+import { sameParameters } from '../r3/compare-parameters.js';
+import type { R3Definition } from '../r3/r3-definition.js';
+import { buildProposal, composeR3Document } from '../r3/r3-document.js';
+import { hasR3Grant, r3Decision } from '../r3/r3-grant.js';
+import { type R3Store, r3Uri } from '../r3/r3-store.js';
+import type { StateStore } from '../state/state-store.js';
+import { excerptOf } from './operation-selector.js';
+import type { AAuthPrincipal } from './principal.js';
+import type { RequirementOperation } from './requirement.js';
+
+/** R3 enforcement settings, validated by `createAAuth`. */
+export interface R3Enforcement {
+  readonly resource: string;
+  readonly definition: R3Definition;
+  readonly store: R3Store;
+  readonly state: StateStore;
+  /** Seconds class documents are kept after their latest resource token. */
+  readonly documentTtl: number;
+  /** Seconds a per-call proposal stays usable (held request, consent, one call). */
+  readonly proposalTtl: number;
+}
+
+/** The R3 document a resource token must name, and whether it is a per-call proposal. */
+export interface R3Reference {
+  readonly uri: string;
+  readonly s256: string;
+  readonly proposal: boolean;
+}
+
+/** What the operation's R3 grant decides: served, a document to ask for, or refused. */
+export type R3Outcome =
+  | { readonly kind: 'served' }
+  | { readonly kind: 'scopes' }
+  | { readonly kind: 'ask'; readonly document: R3Reference }
+  | { readonly kind: 'used' };
+
+type Op = Readonly<Required<RequirementOperation>>;
+
+/**
+ * Enforce an operation's R3 grant (R3 §6.3, §7): `r3_granted` serves; `per-call` operations
+ * and `r3_per_call` grants are served only for the exact call a per-call token approved, once;
+ * anything else asks for a document (the operation's class document, or a proposal built from
+ * this call's parameters) in a fresh resource token. Without any R3 claim the route's scopes
+ * decide (`scopes`) — unless it names none, since an operation is never silently open.
+ */
+export async function enforceR3(
+  r3: R3Enforcement,
+  principal: AAuthPrincipal,
+  op: Op,
+  routeScopes: readonly string[],
+  parameters: () => Promise<Readonly<Record<string, unknown>>>,
+  entitled: readonly string[],
+  now: number,
+): Promise<R3Outcome> {
+  if (principal.tokenType !== 'auth') {
+    return {
+      kind: 'ask',
+      document: await documentFor(r3, op, principal, parameters, entitled, now),
+    };
+  }
+  const claims = principal.claims;
+  const perCall = op.perCall || r3Decision(claims, { ...op, perCall: false }) === 'per-call';
+  if (perCall) {
+    const approved = await approvedCall(r3, claims, op, parameters);
+    if (approved) {
+      // One execution per per-call token (R3 §7 step 4).
+      const exp = typeof claims.exp === 'number' ? claims.exp : now + 3600;
+      const key = `aauth:r3-call:${principal.iss}:${principal.jti}`;
+      const first = await r3.state.add(key, '1', Math.max(60, Math.ceil(exp - now) + 60));
+      return first ? { kind: 'served' } : { kind: 'used' };
+    }
+    return {
+      kind: 'ask',
+      document: await proposalFor(r3, op, principal, parameters, entitled, now),
+    };
+  }
+  if (hasR3Grant(claims)) {
+    if (r3Decision(claims, op) === 'granted') return { kind: 'served' };
+    return { kind: 'ask', document: await classDocument(r3, op, principal, entitled) };
+  }
+  if (routeScopes.length > 0) return { kind: 'scopes' };
+  return { kind: 'ask', document: await classDocument(r3, op, principal, entitled) };
+}
+
+/** Whether an auth token grants a held operation, or carries the held call's proposal. */
+export function grantsHeld(
+  principal: AAuthPrincipal,
+  op: { readonly vocabulary: string; readonly id: string },
+  proposal: string | undefined,
+): boolean {
+  const claims = principal.claims;
+  const granted = r3Decision(claims, { ...op, perCall: false }) === 'granted';
+  return proposal === undefined ? granted : granted && claims.r3_s256 === proposal;
+}
+
+async function documentFor(
+  r3: R3Enforcement,
+  op: Op,
+  principal: AAuthPrincipal,
+  parameters: () => Promise<Readonly<Record<string, unknown>>>,
+  entitled: readonly string[],
+  now: number,
+): Promise<R3Reference> {
+  return op.perCall
+    ? proposalFor(r3, op, principal, parameters, entitled, now)
+    : classDocument(r3, op, principal, entitled);
+}
+
+async function approvedCall(
+  r3: R3Enforcement,
+  claims: Readonly<Record<string, unknown>>,
+  op: Op,
+  parameters: () => Promise<Readonly<Record<string, unknown>>>,
+): Promise<boolean> {
+  if (typeof claims.r3_s256 !== 'string') return false;
+  if (r3Decision(claims, { ...op, perCall: false }) !== 'granted') return false;
+  const stored = await r3.store.get(claims.r3_s256);
+  const p = stored?.kind === 'proposal' ? stored.proposal : undefined;
+  if (!p || p.vocabulary !== op.vocabulary || p.id !== op.id) return false;
+  return sameParameters(p.parameters, await parameters());
+}
+
+async function classDocument(
+  r3: R3Enforcement,
+  op: Op,
+  principal: AAuthPrincipal,
+  entitled: readonly string[],
+): Promise<R3Reference> {
+  const key = r3.definition.get(op.vocabulary)?.entryKey ?? 'operationId';
+  const composed = await composeR3Document(
+    r3.definition,
+    { vocabulary: op.vocabulary, operations: [{ [key]: op.id }] },
+    { account: principal.account },
+  );
+  if (!composed.ok) throw new TypeError(`operation ${op.id}: ${composed.detail}`);
+  await r3.store.put(
+    { bytes: composed.bytes, s256: composed.s256, kind: 'class' },
+    entitled,
+    r3.documentTtl,
+  );
+  return { uri: r3Uri(r3.resource, composed.s256), s256: composed.s256, proposal: false };
+}
+
+async function proposalFor(
+  r3: R3Enforcement,
+  op: Op,
+  principal: AAuthPrincipal,
+  parameters: () => Promise<Readonly<Record<string, unknown>>>,
+  entitled: readonly string[],
+  now: number,
+): Promise<R3Reference> {
+  const values = await parameters();
+  const body = typeof values.body === 'string' ? values.body : undefined;
+  const proposal = await buildProposal(r3.definition, {
+    vocabulary: op.vocabulary,
+    id: op.id,
+    parameters: values,
+    // Large or private values stay between agent and resource as a digest (R3 §7).
+    ...(body === undefined ? {} : { digest: [{ name: 'body', excerpt: excerptOf(body) }] }),
+    // Unique per invocation, so two identical calls never share one proposal (R13).
+    detail: `## Requested\n${new Date(now * 1000).toISOString()}`,
+    ...(principal.account === undefined ? {} : { account: principal.account }),
+  });
+  await r3.store.put(
+    {
+      bytes: proposal.bytes,
+      s256: proposal.s256,
+      kind: 'proposal',
+      proposal: { vocabulary: op.vocabulary, id: op.id, parameters: proposal.parameters },
+    },
+    entitled,
+    r3.proposalTtl,
+  );
+  return { uri: r3Uri(r3.resource, proposal.s256), s256: proposal.s256, proposal: true };
+}
