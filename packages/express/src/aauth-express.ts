@@ -5,8 +5,7 @@ import type {
   AAuthPrincipal,
   AAuthRequest,
   Answer,
-  Requirement,
-  RequirementInput,
+  RouteRequirement,
 } from '@aauth-gate/core';
 import { coreFromOptions, hasBody, headerLines, peekBody, runHeld, runOf } from '@aauth-gate/node';
 import type { Request, RequestHandler, Response } from 'express';
@@ -47,7 +46,7 @@ export interface AAuthExpress {
    */
   wellKnown(): RequestHandler;
   /** Verifies the request against `requirement`; sets `req.aauth` or sends core's answer. */
-  requireAAuth(requirement?: RequirementInput | Requirement): RequestHandler;
+  requireAAuth(requirement?: RouteRequirement): RequestHandler;
 }
 
 const FIX_SETUP =
@@ -122,7 +121,7 @@ export function aauthExpress(options: AAuthExpressOptions): AAuthExpress {
         }, next);
       };
     },
-    requireAAuth(requirement?: RequirementInput | Requirement): RequestHandler {
+    requireAAuth(requirement?: RouteRequirement): RequestHandler {
       const normalized = core.requirement(requirement);
       const verify = async (req: Request, res: Response): Promise<boolean> => {
         const result = await core.verify(toRequest(req, res), normalized);

@@ -3,8 +3,7 @@ import {
   type AAuthOptions,
   type AAuthPrincipal,
   createAAuth,
-  type Requirement,
-  type RequirementInput,
+  type RouteRequirement,
 } from '@aauth-gate/core';
 import type { MiddlewareHandler } from 'hono';
 import { answerResponse } from './answer-response.js';
@@ -49,9 +48,7 @@ export interface AAuthHono {
    * Verifies every request against `requirement` (default: agent identity); on success sets
    * `c.get('aauth')`, otherwise answers with core's response. A bad requirement throws here.
    */
-  requireAAuth(
-    requirement?: RequirementInput | Requirement,
-  ): MiddlewareHandler<{ Variables: AAuthVariables }>;
+  requireAAuth(requirement?: RouteRequirement): MiddlewareHandler<{ Variables: AAuthVariables }>;
 }
 
 /** Create the Hono adapter. Validates options once; bad options throw `TypeError`/`RangeError`. */
@@ -78,7 +75,7 @@ export function aauthHono(options: AAuthHonoOptions): AAuthHono {
         return answerResponse(answer);
       },
     requireAAuth: (
-      requirement?: RequirementInput | Requirement,
+      requirement?: RouteRequirement,
     ): MiddlewareHandler<{ Variables: AAuthVariables }> => {
       const normalised = core.requirement(requirement);
       return async (c, next) => {

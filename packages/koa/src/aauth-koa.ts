@@ -4,8 +4,7 @@ import type {
   AAuthPrincipal,
   AAuthRequest,
   Answer,
-  Requirement,
-  RequirementInput,
+  RouteRequirement,
 } from '@aauth-gate/core';
 import { coreFromOptions, hasBody, headerLines, peekBody, runHeld, runOf } from '@aauth-gate/node';
 import type { Middleware, ParameterizedContext } from 'koa';
@@ -46,7 +45,7 @@ export interface AAuthKoa {
    */
   wellKnown(): Middleware<AAuthState>;
   /** Verifies the request against `requirement`; sets `ctx.state.aauth` or answers with core's answer. */
-  requireAAuth(requirement?: RequirementInput | Requirement): Middleware<AAuthState>;
+  requireAAuth(requirement?: RouteRequirement): Middleware<AAuthState>;
 }
 
 type Ctx = ParameterizedContext<AAuthState>;
@@ -113,7 +112,7 @@ export function aauthKoa(options: AAuthKoaOptions): AAuthKoa {
         } else send(ctx, answer);
       };
     },
-    requireAAuth(requirement?: RequirementInput | Requirement): Middleware<AAuthState> {
+    requireAAuth(requirement?: RouteRequirement): Middleware<AAuthState> {
       const normalized = core.requirement(requirement);
       return async (ctx, next) => {
         const result = await core.verify(toRequest(ctx), normalized);

@@ -1,4 +1,4 @@
-import type { AAuthPrincipal, RequirementInput } from '@aauth-gate/core';
+import type { AAuthPrincipal, RouteRequirement } from '@aauth-gate/core';
 import { type CustomDecorator, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { type ReflectableDecorator, Reflector } from '@nestjs/core';
 
@@ -6,14 +6,14 @@ import { type ReflectableDecorator, Reflector } from '@nestjs/core';
 export const PUBLIC: unique symbol = Symbol('aauth-gate:public');
 
 /** Internal: the metadata both decorators write; handler-level overrides class-level. */
-export const RouteAAuth: ReflectableDecorator<RequirementInput | typeof PUBLIC> =
-  Reflector.createDecorator<RequirementInput | typeof PUBLIC>();
+export const RouteAAuth: ReflectableDecorator<RouteRequirement | typeof PUBLIC> =
+  Reflector.createDecorator<RouteRequirement | typeof PUBLIC>();
 
 /**
  * What a controller or handler needs: `'agent'` (default), `'person'`, `{ auth: [...] }` or an
  * object with `components`, `policy`, `optional`. Validated by core when the app starts.
  */
-export function RequireAAuth(requirement: RequirementInput = 'agent'): CustomDecorator {
+export function RequireAAuth(requirement: RouteRequirement = 'agent'): CustomDecorator {
   return RouteAAuth(requirement);
 }
 

@@ -1,4 +1,10 @@
-export type { AAuth, AAuthPrincipal, RequirementInput } from '@aauth-gate/core';
+export type {
+  AAuth,
+  AAuthPrincipal,
+  OperationSelector,
+  RequirementInput,
+  RouteRequirement,
+} from '@aauth-gate/core';
 export { AAuthGuard } from './aauth-guard.js';
 export { AAuthModule } from './aauth-module.js';
 export { AAuthException, AAuthExceptionFilter } from './answer-exception.js';

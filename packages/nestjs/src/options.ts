@@ -1,8 +1,10 @@
 import {
   type AAuth,
   type AAuthOptions,
+  type OperationSelector,
   type Requirement,
   type RequirementInput,
+  type RouteRequirement,
 } from '@aauth-gate/core';
 import { coreFromOptions } from '@aauth-gate/node';
 
@@ -42,7 +44,7 @@ export interface AAuthGate {
   readonly core: AAuth;
   readonly trustProxy: boolean;
   /** Normalise a route requirement (cached per decorator value); `undefined` → the default. */
-  requirementOf(input: RequirementInput | undefined): Requirement;
+  requirementOf(input: RouteRequirement | undefined): Requirement | OperationSelector;
 }
 
 /** Validate the module options and create core once. Throws `TypeError` naming the option. */
@@ -53,8 +55,10 @@ export function createGate(options: AAuthModuleOptions): AAuthGate {
   if (typeof trustProxy !== 'boolean')
     throw new TypeError('AAuthModule: trustProxy must be a boolean');
   const core = coreFromOptions(rest, []);
-  const cache = new Map<RequirementInput, Requirement>();
-  const requirementOf = (input: RequirementInput = defaultRequirement): Requirement => {
+  const cache = new Map<RouteRequirement, Requirement | OperationSelector>();
+  const requirementOf = (
+    input: RouteRequirement = defaultRequirement,
+  ): Requirement | OperationSelector => {
     let requirement = cache.get(input);
     if (requirement === undefined) {
       requirement = core.requirement(input);

@@ -1,4 +1,4 @@
-import type { AAuth, AAuthPrincipal, Answer, RequirementInput } from '@aauth-gate/core';
+import type { AAuth, AAuthPrincipal, Answer, RouteRequirement } from '@aauth-gate/core';
 import type { DynamicModule } from '@nestjs/common';
 import { expectTypeOf } from 'vitest';
 import {
@@ -15,7 +15,7 @@ declare const core: AAuth;
 
 expectTypeOf<AAuthSlot['aauth']>().toEqualTypeOf<AAuthPrincipal | undefined>();
 expectTypeOf(Principal).returns.toEqualTypeOf<ParameterDecorator>();
-expectTypeOf(RequireAAuth).parameter(0).toEqualTypeOf<RequirementInput | undefined>();
+expectTypeOf(RequireAAuth).parameter(0).toEqualTypeOf<RouteRequirement | undefined>();
 expectTypeOf<AAuthException['answer']>().toEqualTypeOf<Answer>();
 expectTypeOf(AAUTH).toExtend<symbol>();
 expectTypeOf(AAuthModule.forRoot({ core })).toEqualTypeOf<DynamicModule>();
