@@ -3,7 +3,7 @@ import {
   type Requirement,
   type RequirementInput,
 } from '../verify/requirement.js';
-import { withOperation } from './operation-requirement.js';
+import { withComponents, withOperation } from './operation-requirement.js';
 import { OPENAPI_VOCABULARY } from './r3-definition.js';
 
 /** Options of `operationRequirements`. */
@@ -25,6 +25,11 @@ export interface OperationRequirementsOptions {
    * the union of the scope arrays of the FIRST security requirement object. Default `true`.
    */
   readonly scopesFromSecurity?: boolean;
+  /**
+   * Extra components the signature must cover, by `operationId` (e.g. `content-digest` where a
+   * body matters). Default: none.
+   */
+  readonly components?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One operation of the document and what a request for it must present. */
@@ -133,6 +138,9 @@ export function operationRequirements(
     if (!Array.isArray(list) || list.some((s) => typeof s !== 'string'))
       throw new TypeError(`options.scopes.${id} must be an array of scopes`);
   }
+  const components = options.components ?? {};
+  if (!isObject(components) || Array.isArray(components))
+    throw new TypeError('options.components must be an object of operationId → components');
   const fromSecurity = options.scopesFromSecurity ?? true;
   if (typeof fromSecurity !== 'boolean')
     throw new TypeError('options.scopesFromSecurity must be a boolean');
@@ -184,12 +192,15 @@ export function operationRequirements(
         security: fromSecurity ? (op.security ?? docSecurity) : undefined,
       });
       if (accessMode === 'auth-token' || accessMode === 'per-call') used.add(operationId);
-      const requirement =
+      const covered = Object.hasOwn(components, operationId) ? components[operationId] : undefined;
+      const plain =
         input !== undefined
           ? wrap(name, () => normalizeRequirement(input))
           : fallback.level === 'auth'
             ? withOperation(fallback, { vocabulary: OPENAPI_VOCABULARY, id: operationId })
             : fallback;
+      const requirement =
+        covered === undefined ? plain : wrap(name, () => withComponents(plain, covered));
       const base: OperationMatch = Object.freeze({
         operationId,
         method,
@@ -209,6 +220,8 @@ export function operationRequirements(
       insert(roots, method, segments, { base, names: template.names }, label);
     }
   }
+  for (const id of Object.keys(components))
+    if (!seen.has(id)) throw new TypeError(`options.components.${id}: no operation has this id`);
   for (const id of Object.keys(scopes)) {
     if (!seen.has(id)) throw new TypeError(`options.scopes.${id}: no operation has this id`);
     if (!used.has(id))

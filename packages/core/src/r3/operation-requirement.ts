@@ -32,3 +32,21 @@ function trustInput(trust: RouteTrust): RouteTrustInput {
   if (trust.accessServers) out.accessServers = trust.accessServers;
   return out;
 }
+
+/** A copy of a normalised requirement whose signature must also cover `components`. */
+export function withComponents(
+  requirement: Requirement,
+  components: readonly string[],
+): Requirement {
+  return normalizeRequirement({
+    ...(requirement.level === 'person' ? { person: true } : {}),
+    ...(requirement.level === 'session' ? { session: true } : {}),
+    ...(requirement.scopes.length > 0 ? { auth: requirement.scopes } : {}),
+    components: [...new Set([...requirement.components, ...components])],
+    ...(requirement.policy ? { policy: requirement.policy } : {}),
+    optional: requirement.optional,
+    ...(requirement.trust ? { trust: trustInput(requirement.trust) } : {}),
+    defer: requirement.defer,
+    ...(requirement.operation ? { operation: requirement.operation } : {}),
+  });
+}

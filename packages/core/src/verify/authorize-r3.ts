@@ -126,10 +126,32 @@ async function classDocument(
   principal: AAuthPrincipal,
   entitled: readonly string[],
 ): Promise<R3Reference> {
-  const key = r3.definition.get(op.vocabulary)?.entryKey ?? 'operationId';
+  const table = r3.definition.get(op.vocabulary);
+  const key = table?.entryKey ?? 'operationId';
+  // Ask for what the token already holds plus this operation, so grants accumulate instead of
+  // replacing each other (R3 §4.2; the scope rule of digest §20 A40). Per-call operations
+  // never enter a class document: each of their calls has its own proposal.
+  const ids = new Set<string>();
+  const held = principal.tokenType === 'auth' ? principal.claims.r3_granted : undefined;
+  if (
+    typeof held === 'object' &&
+    held !== null &&
+    (held as { vocabulary?: unknown }).vocabulary === op.vocabulary &&
+    Array.isArray((held as { operations?: unknown }).operations)
+  ) {
+    for (const entry of (held as { operations: unknown[] }).operations) {
+      const id =
+        typeof entry === 'object' && entry !== null
+          ? (entry as Record<string, unknown>)[key]
+          : undefined;
+      const known = typeof id === 'string' ? table?.operations.get(id) : undefined;
+      if (known && known.accessMode !== 'per-call') ids.add(known.id);
+    }
+  }
+  ids.add(op.id);
   const composed = await composeR3Document(
     r3.definition,
-    { vocabulary: op.vocabulary, operations: [{ [key]: op.id }] },
+    { vocabulary: op.vocabulary, operations: [...ids].map((id) => ({ [key]: id })) },
     { account: principal.account },
   );
   if (!composed.ok) throw new TypeError(`operation ${op.id}: ${composed.detail}`);

@@ -119,7 +119,12 @@ describe('R3 enforcement: operations, documents, per-call proposals (R3 §4–§
     };
     const a = answerOf(await call(await w.authToken('notes:read', other), 'GET', '/notes'));
     expect(a.status).toBe(401);
-    expect(rtOf(a).r3_s256).toBeDefined();
+    // The step-up document holds what the token had plus this operation (R3 §4.2).
+    const union = await fetchAs(String(rtOf(a).r3_uri), { server: w.ps });
+    expect(JSON.parse(union.body).operations).toEqual([
+      { operationId: 'listNotes' },
+      { operationId: 'createNote' },
+    ]);
     // A grant in another vocabulary does not count (R24).
     const mcp = {
       r3_granted: { vocabulary: 'urn:aauth:vocabulary:mcp', operations: [{ tool: 'listNotes' }] },
