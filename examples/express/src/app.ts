@@ -1,46 +1,63 @@
-import type { AAuthOptions, ResourceMetadataOptions } from '@aauth-gate/core';
+import {
+  type AAuthOptions,
+  OPENAPI_VOCABULARY,
+  operationRequirements,
+  type R3Options,
+  type ResourceMetadataOptions,
+  r3DefinitionFromOpenApi,
+  selectOpenApiOperations,
+} from '@aauth-gate/core';
 import { aauthExpress, keepRawBody } from '@aauth-gate/express';
 import express, { type Express } from 'express';
 import { NotesStore } from './notes.ts';
+import { notesOpenApi } from './openapi.ts';
 
-/** The notes API: `/whoami` needs agent identity, the notes need an auth token with scopes. */
+/** Each request's requirement comes from the OpenAPI document: declared once, enforced here. */
+const operations = operationRequirements(notesOpenApi, {
+  defaultRequirement: 'agent',
+  components: { createNote: ['content-type', 'content-digest'] }, // the body is signed too
+});
+
+/** The notes API: its OpenAPI operations, with R3 consent over them. */
 export function createApp(options: AAuthOptions): Express {
-  const gate = aauthExpress(options);
+  const gate = aauthExpress({ ...options, r3: notesR3(options.resource) });
   const notes = new NotesStore();
   const app = express();
   app.disable('x-powered-by');
-  app.use(gate.wellKnown()); // metadata, JWKS and the revocation endpoint
-  app.use(express.json({ verify: keepRawBody })); // keeps the bytes content-digest covers
+  app.use(gate.wellKnown()); // metadata, JWKS, pending URLs, R3 documents, revocation
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' }); // unprotected, for load balancers
   });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(notesOpenApi); // the vocabulary agents read
+  });
 
-  app.get('/whoami', gate.requireAAuth('agent'), (req, res) => {
+  app.use(express.json({ verify: keepRawBody })); // keeps the bytes content-digest covers
+  app.use(gate.requireAAuth(selectOpenApiOperations(operations, { unmatched: 'agent' })));
+
+  app.get('/whoami', (req, res) => {
     const p = req.aauth;
     res.json({ tokenType: p?.tokenType, agent: p?.agent ?? null, person: p?.person ?? null });
   });
 
-  app.get('/notes', gate.requireAAuth({ auth: ['notes:read'] }), (req, res) => {
+  app.get('/notes', (req, res) => {
     res.json({ notes: notes.list(req.aauth?.person as { iss: string; sub: string }) });
   });
 
-  app.post(
-    '/notes',
-    gate.requireAAuth({ auth: ['notes:write'], components: ['content-type', 'content-digest'] }),
-    (req, res) => {
-      const text = (req.body as { text?: unknown } | undefined)?.text;
-      if (typeof text !== 'string' || text.length === 0 || text.length > 10_000) {
-        res
-          .status(400)
-          .json({ error: 'invalid_request', detail: 'text (1–10000 characters) is required' });
-        return;
-      }
-      res.status(201).json(notes.add(req.aauth?.person as { iss: string; sub: string }, text));
-    },
-  );
+  app.post('/notes', (req, res) => {
+    const text = (req.body as { text?: unknown } | undefined)?.text;
+    if (typeof text !== 'string' || text.length === 0 || text.length > 10_000) {
+      res
+        .status(400)
+        .json({ error: 'invalid_request', detail: 'text (1–10000 characters) is required' });
+      return;
+    }
+    res.status(201).json(notes.add(req.aauth?.person as { iss: string; sub: string }, text));
+  });
 
-  app.delete('/notes/:id', gate.requireAAuth({ auth: ['notes:write'] }), (req, res) => {
+  // Per-call: runs once the person approved this very deletion (held with 202 meanwhile).
+  app.delete('/notes/:id', (req, res) => {
     const removed = notes.remove(
       req.aauth?.person as { iss: string; sub: string },
       req.params.id as string,
@@ -49,6 +66,14 @@ export function createApp(options: AAuthOptions): Express {
   });
 
   return app;
+}
+
+/** R3: the operations people consent to, and where agents read them. */
+export function notesR3(resource: string): R3Options {
+  return {
+    definition: r3DefinitionFromOpenApi(operations),
+    vocabularies: { [OPENAPI_VOCABULARY]: `${resource}/openapi.json` },
+  };
 }
 
 /** The optional metadata every notes example publishes. */

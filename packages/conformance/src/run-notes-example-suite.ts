@@ -86,7 +86,11 @@ export function runNotesExampleSuite(
       const unsigned = await fetch(`${url}/whoami`);
       expect(unsigned.status).toBe(401);
       expect(unsigned.headers.get('aauth-requirement')).toBe('requirement=agent-token');
-      const agent = await createTestAgent({ agentProvider: ap, personServer: ps });
+      const agent = await createTestAgent({
+        agentProvider: ap,
+        personServer: ps,
+        maxPollWaitMs: 100,
+      });
       const res = await agent.fetch(`${url}/whoami`);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({
@@ -97,7 +101,11 @@ export function runNotesExampleSuite(
     });
 
     it('keeps notes per person: read, write (body covered by content-digest), delete', async () => {
-      const agent = await createTestAgent({ agentProvider: ap, personServer: ps });
+      const agent = await createTestAgent({
+        agentProvider: ap,
+        personServer: ps,
+        maxPollWaitMs: 100,
+      });
       expect(await (await agent.fetch(`${url}/notes`)).json()).toEqual({ notes: [] });
       const created = await agent.fetch(`${url}/notes`, {
         method: 'POST',
@@ -111,12 +119,69 @@ export function runNotesExampleSuite(
         notes: { id: string }[];
       };
       expect(listed.notes.map((n) => n.id)).toEqual([note.id]);
+      // Deleting is per-call (R3): held with 202 until the person approved this very call.
       expect((await agent.fetch(`${url}/notes/${note.id}`, { method: 'DELETE' })).status).toBe(204);
-      expect((await agent.fetch(`${url}/notes/${note.id}`, { method: 'DELETE' })).status).toBe(404);
+      // The same approval again: the kept result, never a second run (R3 §7).
+      expect((await agent.fetch(`${url}/notes/${note.id}`, { method: 'DELETE' })).status).toBe(204);
+      const after = (await (await agent.fetch(`${url}/notes`)).json()) as { notes: unknown[] };
+      expect(after.notes).toEqual([]);
+    });
+
+    it('holds a per-call deletion (202), shows the person server a proposal of that call, and runs it once', async () => {
+      const exchanges: {
+        method: string;
+        url: string;
+        status: number;
+        headers: Record<string, string>;
+      }[] = [];
+      const agent = await createTestAgent({
+        agentProvider: ap,
+        personServer: ps,
+        maxPollWaitMs: 100,
+        onExchange: (e) =>
+          exchanges.push({
+            method: e.method,
+            url: e.url,
+            status: e.status,
+            headers: e.responseHeaders,
+          }),
+      });
+      const created = await agent.fetch(`${url}/notes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'to delete' }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      exchanges.length = 0;
+      const deleted = await agent.fetch(`${url}/notes/${id}`, { method: 'DELETE' });
+      expect(deleted.status).toBe(204);
+      const held = exchanges.find((e) => e.method === 'DELETE' && e.status === 202);
+      expect(held?.headers.location).toMatch(/^\/aauth\/pending\//);
+      expect(held?.headers['cache-control']).toBe('no-store');
+      const polls = exchanges.filter(
+        (e) => e.method === 'GET' && e.url.includes('/aauth/pending/'),
+      );
+      expect(polls.at(-1)?.status).toBe(204);
+      // A different note needs its own approval: a new proposal, a new pending request.
+      const other = await agent.fetch(`${url}/notes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'another' }),
+      });
+      const second = (await other.json()) as { id: string };
+      exchanges.length = 0;
+      expect((await agent.fetch(`${url}/notes/${second.id}`, { method: 'DELETE' })).status).toBe(
+        204,
+      );
+      expect(exchanges.some((e) => e.method === 'DELETE' && e.status === 202)).toBe(true);
     });
 
     it('answers a person token on the notes with a resource token, and whoami names the person', async () => {
-      const agent = await createTestAgent({ agentProvider: ap, personServer: ps });
+      const agent = await createTestAgent({
+        agentProvider: ap,
+        personServer: ps,
+        maxPollWaitMs: 100,
+      });
       const res = await agent.fetch(`${url}/notes`, { followChallenges: false });
       expect(res.headers.get('aauth-requirement')).toBe('requirement=person-token');
       await agent.fetch(`${url}/notes`);
@@ -127,7 +192,11 @@ export function runNotesExampleSuite(
     });
 
     it('refuses a revoked auth token with revoked_jwt, then climbs back', async () => {
-      const agent = await createTestAgent({ agentProvider: ap, personServer: ps });
+      const agent = await createTestAgent({
+        agentProvider: ap,
+        personServer: ps,
+        maxPollWaitMs: 100,
+      });
       await agent.fetch(`${url}/notes`);
       const held = agent.held(url).auth as string;
       expect(await ps.revoke(held)).toBe(200);
@@ -153,7 +222,11 @@ export function runNotesExampleSuite(
       });
       expect(res.status).toBe(401);
       expect(res.headers.get('signature-error')).toBe('error=invalid_signature');
-      const honest = await createTestAgent({ agentProvider: ap, personServer: ps });
+      const honest = await createTestAgent({
+        agentProvider: ap,
+        personServer: ps,
+        maxPollWaitMs: 100,
+      });
       const bad = await honest.fetch(`${url}/notes`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -12,6 +12,7 @@ import type { SignedRequestVerifier } from '../verify/verify-signed-request.js';
 import { type CapturedResponse, type HeldDispatch, newRun } from './deferred-run.js';
 import { type PendingConfig, pendingAnswer } from './hold-invocation.js';
 import {
+  completedByKey,
   type PendingRecord,
   parsePendingRecord,
   pendingKey,
@@ -204,6 +205,8 @@ async function claim(
       const result = keepable(response, config.maxResultBytes);
       const done: PendingRecord = { ...running, state: 'done', result };
       await config.state.compareAndSet(key, runningJson, JSON.stringify(done), keep);
+      // A later presentation of the same token elsewhere is answered from this result too.
+      await config.state.set(completedByKey(poll.iss, poll.jti), record.id, keep);
     },
   };
 }
@@ -265,4 +268,17 @@ function keepable(response: CapturedResponse, max: number): StoredResponse | nul
     headers[n] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   return { status: response.status, headers, body };
+}
+
+/** The kept result of the held request an auth token completed, if any. */
+export async function keptResultOf(
+  state: PendingConfig['state'],
+  iss: string,
+  jti: string,
+): Promise<Answer | undefined> {
+  const id = await state.get(completedByKey(iss, jti));
+  const record = id === undefined ? undefined : parsePendingRecord(await state.get(pendingKey(id)));
+  return record?.state === 'done' && record.result && record.jti === jti
+    ? storedAnswer(record.result)
+    : undefined;
 }

@@ -65,6 +65,10 @@ export interface PendingRecord {
 /** Store key of a pending record. */
 export const pendingKey = (id: string): string => `aauth:pending:${id}`;
 
+/** Store key naming the pending record an auth token completed (by issuer and `jti`). */
+export const completedByKey = (iss: string, jti: string): string =>
+  `aauth:completed-by:${iss}:${jti}`;
+
 /** Parse a stored record; `undefined` for anything that is not one. */
 export function parsePendingRecord(json: string | undefined): PendingRecord | undefined {
   if (json === undefined) return undefined;

@@ -1,5 +1,6 @@
 import type { Answer } from '../answers/answer.js';
 import { buildProblem, buildRequirementChallenge } from '../answers/build-answer.js';
+import { keptResultOf } from '../pending/handle-poll.js';
 import type { MintClaims } from '../pending/pending-record.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
 import { mintResourceToken } from '../resource/mint-resource-token.js';
@@ -91,7 +92,12 @@ export async function authorize(
         [config.accessServer ?? ps, ps],
         config.now(),
       );
-      if (outcome.kind === 'used') return deny('this per-call grant was already used');
+      if (outcome.kind === 'used') {
+        // Never a second execution: the same token gets the kept result (R3 §7 step 4).
+        const kept = await keptResultOf(config.r3.state, principal.iss, principal.jti);
+        if (kept) return { ok: false, answer: kept, outcome: 'challenged', code: 'kept_result' };
+        return deny('this per-call grant was already used');
+      }
       if (outcome.kind === 'ask') document = outcome.document;
     } else if (op) return deny('this resource does not enforce R3 operations');
   }
