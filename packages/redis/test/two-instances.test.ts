@@ -234,6 +234,53 @@ describe(`two instances (${FIRST} and ${SECOND} examples) sharing one Redis`, ()
     expect((await agent.fetch(`${b.url}/notes`)).status).toBe(200);
   });
 
+  it('keep a deferred deletion and its result in Redis: the same per-call token at B gets the kept result', async () => {
+    const exchanges: { method: string; url: string; status: number; location?: string }[] = [];
+    const deleter = await createTestAgent({
+      agentProvider,
+      personServer,
+      authority: new URL(resource).host,
+      maxPollWaitMs: 100,
+      onExchange: (e) =>
+        exchanges.push({
+          method: e.method,
+          url: e.url,
+          status: e.status,
+          ...(e.responseHeaders.location ? { location: e.responseHeaders.location } : {}),
+        }),
+    });
+    const created = await deleter.fetch(`${a.url}/notes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"text":"delete me at A"}',
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    // Per-call: A holds the deletion (202) until the person approved this call, then runs it.
+    expect((await deleter.fetch(`${a.url}/notes/${id}`, { method: 'DELETE' })).status).toBe(204);
+    const held = exchanges.find((e) => e.method === 'DELETE' && e.status === 202);
+    expect(held?.location).toMatch(/^\/aauth\/pending\//);
+    expect((await redisKeys(`${prefix}*pending*`)).length).toBeGreaterThanOrEqual(1);
+
+    const perCall = deleter.held(a.url).auth as string;
+    const at = async (instance: Instance, method: string, path: string) =>
+      fetch(`${instance.url}${path}`, {
+        method,
+        headers: await signRequest({
+          method,
+          url: `${resource}${path}`,
+          key: deleter.key,
+          token: perCall,
+        }),
+      });
+    // B never had this note: running the call there would answer 404. It answers the kept 204.
+    expect((await at(b, 'DELETE', `/notes/${id}`)).status).toBe(204);
+    // And the pending URL made at A answers at B from the same record.
+    expect((await at(b, 'GET', held?.location as string)).status).toBe(204);
+    // A new pending URL nobody made is gone.
+    expect((await at(b, 'GET', '/aauth/pending/AAAAAAAAAAAAAAAAAAAAAA')).status).toBe(410);
+  });
+
   it('answer 503 with retry-after at once while Redis is down (fail-closed), then recover', async () => {
     const token = await authTokenAt(a);
     await redis.stop();
