@@ -1,47 +1,65 @@
-import type { AAuthOptions, ResourceMetadataOptions } from '@aauth-gate/core';
+import {
+  type AAuthOptions,
+  OPENAPI_VOCABULARY,
+  operationRequirements,
+  type R3Options,
+  type ResourceMetadataOptions,
+  r3DefinitionFromOpenApi,
+  selectOpenApiOperations,
+} from '@aauth-gate/core';
 import { type AAuthVariables, aauthHono } from '@aauth-gate/hono';
 import { Hono } from 'hono';
 import { NotesStore } from './notes.ts';
+import { notesOpenApi } from './openapi.ts';
 
 /** The app's context: `c.get('aauth')` is the verified principal. */
 export type NotesEnv = { Variables: AAuthVariables };
 
-/** The notes API: `/whoami` needs agent identity, the notes need an auth token with scopes. */
+/** Each request's requirement comes from the OpenAPI document: declared once, enforced here. */
+const operations = operationRequirements(notesOpenApi, {
+  defaultRequirement: 'agent',
+  components: { createNote: ['content-type', 'content-digest'] }, // the body is signed too
+});
+
+/** The notes API: its OpenAPI operations, with R3 consent over them. */
 export function createApp(options: AAuthOptions): Hono<NotesEnv> {
-  const aauth = aauthHono(options);
+  const aauth = aauthHono({ ...options, r3: notesR3(options.resource) });
   const notes = new NotesStore();
   const app = new Hono<NotesEnv>();
-  app.use(aauth.wellKnown()); // metadata, JWKS and the revocation endpoint
+  // Metadata, JWKS, pending URLs, R3 documents, revocation. Given the app, a completed poll
+  // runs the held (202) request through it.
+  app.use(aauth.wellKnown(app));
 
   app.get('/health', (c) => c.json({ status: 'ok' })); // unprotected, for load balancers
+  app.get('/openapi.json', (c) => c.json(notesOpenApi)); // the vocabulary agents read
 
-  app.get('/whoami', aauth.requireAAuth('agent'), (c) => {
+  // Everything registered below is verified against its operation in the document.
+  app.use(aauth.requireAAuth(selectOpenApiOperations(operations, { unmatched: 'agent' })));
+
+  app.get('/whoami', (c) => {
     const p = c.get('aauth');
     return c.json({ tokenType: p?.tokenType, agent: p?.agent ?? null, person: p?.person ?? null });
   });
 
-  app.get('/notes', aauth.requireAAuth({ auth: ['notes:read'] }), (c) =>
+  app.get('/notes', (c) =>
     c.json({ notes: notes.list(c.get('aauth')?.person as { iss: string; sub: string }) }),
   );
 
-  app.post(
-    '/notes',
-    // The adapter hands core the exact bytes (Hono caches them), so c.req.json() still works.
-    aauth.requireAAuth({ auth: ['notes:write'], components: ['content-type', 'content-digest'] }),
-    async (c) => {
-      const body = (await c.req.json().catch(() => undefined)) as { text?: unknown } | undefined;
-      const text = body?.text;
-      if (typeof text !== 'string' || text.length === 0 || text.length > 10_000) {
-        return c.json(
-          { error: 'invalid_request', detail: 'text (1–10000 characters) is required' },
-          400,
-        );
-      }
-      return c.json(notes.add(c.get('aauth')?.person as { iss: string; sub: string }, text), 201);
-    },
-  );
+  // The adapter hands core the exact bytes (Hono caches them), so c.req.json() still works.
+  app.post('/notes', async (c) => {
+    const body = (await c.req.json().catch(() => undefined)) as { text?: unknown } | undefined;
+    const text = body?.text;
+    if (typeof text !== 'string' || text.length === 0 || text.length > 10_000) {
+      return c.json(
+        { error: 'invalid_request', detail: 'text (1–10000 characters) is required' },
+        400,
+      );
+    }
+    return c.json(notes.add(c.get('aauth')?.person as { iss: string; sub: string }, text), 201);
+  });
 
-  app.delete('/notes/:id', aauth.requireAAuth({ auth: ['notes:write'] }), (c) => {
+  // Per-call: runs once the person approved this very deletion (held with 202 meanwhile).
+  app.delete('/notes/:id', (c) => {
     const removed = notes.remove(
       c.get('aauth')?.person as { iss: string; sub: string },
       c.req.param('id'),
@@ -50,6 +68,14 @@ export function createApp(options: AAuthOptions): Hono<NotesEnv> {
   });
 
   return app;
+}
+
+/** R3: the operations people consent to, and where agents read them. */
+export function notesR3(resource: string): R3Options {
+  return {
+    definition: r3DefinitionFromOpenApi(operations),
+    vocabularies: { [OPENAPI_VOCABULARY]: `${resource}/openapi.json` },
+  };
 }
 
 /** The optional metadata every notes example publishes. */

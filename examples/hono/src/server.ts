@@ -19,6 +19,7 @@ const options = await aauthOptionsFromEnv(process.env, {
   ...(stores && {
     replay: stores.replay,
     revocation: stores.revocation,
+    state: stores.state,
     sharedKeyCache: stores.state,
   }),
 });

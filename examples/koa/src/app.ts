@@ -1,13 +1,28 @@
-import type { AAuthOptions, ResourceMetadataOptions } from '@aauth-gate/core';
+import {
+  type AAuthOptions,
+  OPENAPI_VOCABULARY,
+  operationRequirements,
+  type R3Options,
+  type ResourceMetadataOptions,
+  r3DefinitionFromOpenApi,
+  selectOpenApiOperations,
+} from '@aauth-gate/core';
 import { type AAuthState, aauthKoa } from '@aauth-gate/koa';
 import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import { NotesStore } from './notes.ts';
+import { notesOpenApi } from './openapi.ts';
 
 /** `ctx.state`: the principal (`aauth`), and the parsed JSON body (`body`). */
 export interface NotesState extends AAuthState {
   body?: unknown;
 }
+
+/** Each request's requirement comes from the OpenAPI document: declared once, enforced here. */
+const operations = operationRequirements(notesOpenApi, {
+  defaultRequirement: 'agent',
+  components: { createNote: ['content-type', 'content-digest'] }, // the body is signed too
+});
 
 /**
  * A tiny JSON body parser, mounted after `requireAAuth()`: the adapter read the bytes for
@@ -34,44 +49,45 @@ export function jsonBody(limit = 65_536): Middleware<NotesState> {
   };
 }
 
-/** The notes API: `/whoami` needs agent identity, the notes need an auth token with scopes. */
+/** The notes API: its OpenAPI operations, with R3 consent over them. */
 export function createApp(options: AAuthOptions): Koa<NotesState> {
-  const aauth = aauthKoa(options);
+  const aauth = aauthKoa({ ...options, r3: notesR3(options.resource) });
   const notes = new NotesStore();
   const app = new Koa<NotesState>();
-  const router = new Router<NotesState>();
 
-  router.get('/health', (ctx) => {
+  // Open to anyone: mounted before requireAAuth().
+  const open = new Router<NotesState>();
+  open.get('/health', (ctx) => {
     ctx.body = { status: 'ok' }; // unprotected, for load balancers
   });
+  open.get('/openapi.json', (ctx) => {
+    ctx.body = notesOpenApi; // the vocabulary agents read
+  });
 
-  router.get('/whoami', aauth.requireAAuth('agent'), (ctx) => {
+  // The operations of the OpenAPI document; requireAAuth() has already checked each one.
+  const api = new Router<NotesState>();
+  api.get('/whoami', (ctx) => {
     const p = ctx.state.aauth;
     ctx.body = { tokenType: p?.tokenType, agent: p?.agent ?? null, person: p?.person ?? null };
   });
 
-  router.get('/notes', aauth.requireAAuth({ auth: ['notes:read'] }), (ctx) => {
+  api.get('/notes', (ctx) => {
     ctx.body = { notes: notes.list(ctx.state.aauth?.person as { iss: string; sub: string }) };
   });
 
-  router.post(
-    '/notes',
-    // requireAAuth() before the body parser: it needs the raw bytes content-digest covers.
-    aauth.requireAAuth({ auth: ['notes:write'], components: ['content-type', 'content-digest'] }),
-    jsonBody(),
-    (ctx) => {
-      const text = (ctx.state.body as { text?: unknown } | undefined)?.text;
-      if (typeof text !== 'string' || text.length === 0 || text.length > 10_000) {
-        ctx.status = 400;
-        ctx.body = { error: 'invalid_request', detail: 'text (1–10000 characters) is required' };
-        return;
-      }
-      ctx.status = 201;
-      ctx.body = notes.add(ctx.state.aauth?.person as { iss: string; sub: string }, text);
-    },
-  );
+  api.post('/notes', (ctx) => {
+    const text = (ctx.state.body as { text?: unknown } | undefined)?.text;
+    if (typeof text !== 'string' || text.length === 0 || text.length > 10_000) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', detail: 'text (1–10000 characters) is required' };
+      return;
+    }
+    ctx.status = 201;
+    ctx.body = notes.add(ctx.state.aauth?.person as { iss: string; sub: string }, text);
+  });
 
-  router.delete('/notes/:id', aauth.requireAAuth({ auth: ['notes:write'] }), (ctx) => {
+  // Per-call: runs once the person approved this very deletion (held with 202 meanwhile).
+  api.delete('/notes/:id', (ctx) => {
     const removed = notes.remove(
       ctx.state.aauth?.person as { iss: string; sub: string },
       ctx.params.id as string,
@@ -79,9 +95,21 @@ export function createApp(options: AAuthOptions): Koa<NotesState> {
     ctx.status = removed ? 204 : 404;
   });
 
-  app.use(aauth.wellKnown()); // metadata, JWKS and the revocation endpoint
-  app.use(router.routes()).use(router.allowedMethods());
+  app.use(aauth.wellKnown()); // metadata, JWKS, pending URLs, R3 documents, revocation
+  app.use(open.routes());
+  // requireAAuth() before the body parser: it needs the raw bytes content-digest covers.
+  app.use(aauth.requireAAuth(selectOpenApiOperations(operations, { unmatched: 'agent' })));
+  app.use(jsonBody());
+  app.use(api.routes()).use(api.allowedMethods());
   return app;
+}
+
+/** R3: the operations people consent to, and where agents read them. */
+export function notesR3(resource: string): R3Options {
+  return {
+    definition: r3DefinitionFromOpenApi(operations),
+    vocabularies: { [OPENAPI_VOCABULARY]: `${resource}/openapi.json` },
+  };
 }
 
 /** The optional metadata every notes example publishes. */

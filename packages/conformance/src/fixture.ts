@@ -4,6 +4,9 @@ import {
   type AAuthRequest,
   createAAuth,
   generateResourceKey,
+  OPENAPI_VOCABULARY,
+  operationRequirements,
+  r3DefinitionFromOpenApi,
 } from '@aauth-gate/core';
 import {
   createDevAgentProvider,
@@ -13,6 +16,21 @@ import {
   type DevPersonServer,
   type TestAgent,
 } from '@aauth-gate/testing';
+
+/** The one R3 operation of the conformance app (`GET /report`). */
+const REPORT_OPENAPI = {
+  openapi: '3.1.0',
+  info: { title: 'Reports', version: '1.0.0' },
+  paths: {
+    '/report': {
+      get: {
+        operationId: 'readReport',
+        summary: 'Read the quarterly report',
+        'x-aauth-access-mode': 'auth-token',
+      },
+    },
+  },
+};
 
 /** The resource identifier the suite configures; requests reach the app through 127.0.0.1. */
 export const RESOURCE = 'https://resource.test';
@@ -52,6 +70,13 @@ export async function createFixture(): Promise<Fixture> {
         'notes:write': 'Create and delete notes',
       },
       revocationEndpoint: `${RESOURCE}/aauth/revoke`,
+      authorizationEndpoint: `${RESOURCE}/aauth/authorize`,
+    },
+    r3: {
+      definition: r3DefinitionFromOpenApi(
+        operationRequirements(REPORT_OPENAPI, { defaultRequirement: 'agent' }),
+      ),
+      vocabularies: { [OPENAPI_VOCABULARY]: `${RESOURCE}/openapi.json` },
     },
     sessions: {
       secret: new Uint8Array(32).fill(9),

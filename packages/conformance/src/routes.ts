@@ -37,6 +37,11 @@ export const conformanceRoutes = {
     },
   },
   session: { method: 'GET', path: '/session', requirement: { session: true } },
+  report: {
+    method: 'GET',
+    path: '/report',
+    requirement: { operation: { vocabulary: 'urn:aauth:vocabulary:openapi', id: 'readReport' } },
+  },
   open: { method: 'GET', path: '/open', requirement: null },
 } as const satisfies Record<string, ConformanceRoute>;
 

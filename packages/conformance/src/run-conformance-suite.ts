@@ -502,6 +502,61 @@ export function runConformanceSuite(name: string, start: StartConformanceApp): v
       expect(JSON.parse(later.body).principal.session).toBe('alice');
     });
 
+    it('takes r3_operations at the authorization endpoint and serves the operation to the auth token granting it (R3)', async () => {
+      const vocabulary = 'urn:aauth:vocabulary:openapi';
+      const person = await fx.personServer.issuePersonToken({
+        resource: RESOURCE,
+        agentKey: agent.key,
+      });
+      // Unauthorised, the operation asks for an auth token naming its R3 document.
+      const challenged = await send(await signed('GET', '/report', person, agent.key));
+      expect(challenged.status).toBe(401);
+      expect(decodeJwt(resourceTokenOf(challenged.headers) as string).r3_s256).toBeDefined();
+
+      const body = JSON.stringify({
+        r3_operations: { vocabulary, operations: [{ operationId: 'readReport' }] },
+      });
+      const authorized = await send(
+        await signed('POST', '/aauth/authorize', person, agent.key, { body }),
+      );
+      expect(authorized.status).toBe(200);
+      const rt = JSON.parse(authorized.body).resource_token as string;
+      const claims = decodeJwt(rt);
+      expect(claims.scope).toBeUndefined();
+      const uri = String(claims.r3_uri);
+      expect(uri).toBe(`${RESOURCE}/aauth/r3/${claims.r3_s256}`);
+
+      // Agents never read R3 documents (agent opacity, R3 §4.4).
+      const peek = await send(await signed('GET', new URL(uri).pathname, person, agent.key));
+      expect(peek.status).toBe(401);
+
+      // The person server fetches the document signed as itself, checks its hash, grants it.
+      const tokenBody = JSON.stringify({ resource_token: rt, presented_token: person });
+      const tokenHeaders = await signRequest({
+        method: 'POST',
+        url: `${fx.personServer.issuer}/token`,
+        headers: { 'content-type': 'application/json' },
+        body: tokenBody,
+        key: agent.key,
+        token: await agent.agentToken(),
+      });
+      const traded = await fetch(`${fx.personServer.issuer}/token`, {
+        method: 'POST',
+        headers: tokenHeaders,
+        body: tokenBody,
+      });
+      expect(traded.status).toBe(200);
+      const auth = (await traded.json()).auth_token as string;
+      expect(decodeJwt(auth)).toMatchObject({
+        r3_uri: uri,
+        r3_s256: claims.r3_s256,
+        r3_granted: { vocabulary, operations: [{ operationId: 'readReport' }] },
+      });
+      const served = await send(await signed('GET', '/report', auth, agent.key));
+      expect(served.status).toBe(200);
+      expect(JSON.parse(served.body).principal.tokenType).toBe('auth');
+    });
+
     it('leaves unprotected routes alone', async () => {
       const got = await send({ method: 'GET', path: '/open', headers: {} });
       expect(got.status).toBe(200);

@@ -64,6 +64,13 @@ class ConformanceController {
     return conformanceBody(principal);
   }
 
+  @Get(routes.report.path)
+  @RequireAAuth(routes.report.requirement)
+  @Header('content-type', 'application/json')
+  report(@Principal() principal: AAuthPrincipal | undefined): string {
+    return conformanceBody(principal);
+  }
+
   @Get(routes.open.path)
   @Public()
   @Header('content-type', 'application/json')
