@@ -28,7 +28,12 @@ export async function walkLadder(
 ): Promise<Step[]> {
   const steps: Step[] = [];
   let current: AgentExchange[] = [];
-  const agent = await createTestAgent({ ...issuers, onExchange: (e) => current.push(e) });
+  // Polls a held request soon after the auth token is in hand, not after the full Retry-After.
+  const agent = await createTestAgent({
+    ...issuers,
+    maxPollWaitMs: 500,
+    onExchange: (e) => current.push(e),
+  });
   const step = async (
     title: string,
     run: () => Promise<{ ok: boolean; note?: string }>,
@@ -117,5 +122,24 @@ export async function walkLadder(
         last()?.status === 200,
     };
   });
+  await step(
+    'Deleting is per-call (R3): the resource holds the call (202) with a proposal of it; once the person approves, the poll runs it once',
+    async () => {
+      const list = (await (await agent.fetch(`${resourceUrl}/notes`)).json()) as {
+        notes?: { id: string }[];
+      };
+      const id = list.notes?.[0]?.id;
+      if (!id) return { ok: false, note: 'no note to delete' };
+      current = [];
+      const res = await agent.fetch(`${resourceUrl}/notes/${id}`, { method: 'DELETE' });
+      const held = current.find((e) => e.method === 'DELETE' && e.status === 202);
+      const proposal = held?.responseHeaders['aauth-requirement'] ?? '';
+      const polled = current.some((e) => e.method === 'GET' && e.url.includes('/aauth/pending/'));
+      return {
+        ok: res.status === 204 && held !== undefined && polled && /resource-token=/.test(proposal),
+        note: held ? `pending at ${held.responseHeaders.location}` : 'not held',
+      };
+    },
+  );
   return steps;
 }

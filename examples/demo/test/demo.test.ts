@@ -28,7 +28,7 @@ describe('pnpm demo', () => {
         'requirement=person-token',
         'requirement=auth-token;resource-token=',
         'error=revoked_jwt',
-        `Every step behaved (7 steps, ${framework}).`,
+        `Every step behaved (8 steps, ${framework}).`,
       ]) {
         expect(r.stdout).toContain(expected);
       }

@@ -1,12 +1,24 @@
-import type { AAuthOptions, ResourceMetadataOptions } from '@aauth-gate/core';
+import {
+  type AAuthOptions,
+  OPENAPI_VOCABULARY,
+  type R3Options,
+  type ResourceMetadataOptions,
+  r3DefinitionFromOpenApi,
+} from '@aauth-gate/core';
 import { AAuthModule } from '@aauth-gate/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NotesStore } from './notes.ts';
-import { HealthController, NotesController, WhoamiController } from './notes-controller.ts';
+import {
+  HealthController,
+  NotesController,
+  OpenApiController,
+  WhoamiController,
+} from './notes-controller.ts';
+import { notesOperationRequirements } from './openapi.ts';
 
 /**
- * The notes API: `/whoami` needs agent identity, the notes need an auth token with scopes.
- * `AAuthModule` guards every route (global guard), serves the metadata, JWKS and revocation
+ * The notes API: its OpenAPI operations, with R3 consent over them. `AAuthModule` guards every
+ * route (global guard), serves the metadata, JWKS, pending URLs, R3 documents and revocation
  * endpoint, and checks each `@RequireAAuth()` when the app starts.
  */
 @Module({})
@@ -15,11 +27,19 @@ export class AppModule {
   static forRoot(options: AAuthOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [AAuthModule.forRoot(options)],
-      controllers: [HealthController, WhoamiController, NotesController],
+      imports: [AAuthModule.forRoot({ ...options, r3: notesR3(options.resource) })],
+      controllers: [HealthController, OpenApiController, WhoamiController, NotesController],
       providers: [NotesStore],
     };
   }
+}
+
+/** R3: the operations people consent to, and where agents read them. */
+export function notesR3(resource: string): R3Options {
+  return {
+    definition: r3DefinitionFromOpenApi(notesOperationRequirements),
+    vocabularies: { [OPENAPI_VOCABULARY]: `${resource}/openapi.json` },
+  };
 }
 
 /** The optional metadata every notes example publishes. */

@@ -12,6 +12,7 @@ import {
   Post,
 } from '@nestjs/common';
 import { type Note, NotesStore } from './notes.ts';
+import { notesOpenApi, notesOperations } from './openapi.ts';
 
 type Person = { iss: string; sub: string };
 
@@ -25,11 +26,21 @@ export class HealthController {
   }
 }
 
-/** `/whoami` needs agent identity only. */
+/** `/openapi.json` is open too: the vocabulary agents read before they call. */
+@Controller('openapi.json')
+export class OpenApiController {
+  @Get()
+  @Public()
+  document(): typeof notesOpenApi {
+    return notesOpenApi;
+  }
+}
+
+/** `/whoami`: the document asks for agent identity only (`agent-token`). */
 @Controller('whoami')
+@RequireAAuth(notesOperations)
 export class WhoamiController {
   @Get()
-  @RequireAAuth('agent')
   whoami(@Principal() p: AAuthPrincipal | undefined): {
     tokenType: string | undefined;
     agent: { iss: string; sub: string } | null;
@@ -39,9 +50,12 @@ export class WhoamiController {
   }
 }
 
-/** The notes need an auth token: `notes:read` for the controller, `notes:write` to change. */
+/**
+ * The notes: each request's requirement is its operation's in the document (`notes:read`,
+ * `notes:write` with the body signed, a per-call deletion).
+ */
 @Controller('notes')
-@RequireAAuth({ auth: ['notes:read'] })
+@RequireAAuth(notesOperations)
 export class NotesController {
   // Explicit @Inject: tsx (esbuild) emits no decorator metadata, so Nest can't infer the type.
   constructor(@Inject(NotesStore) private readonly notes: NotesStore) {}
@@ -52,7 +66,6 @@ export class NotesController {
   }
 
   @Post()
-  @RequireAAuth({ auth: ['notes:write'], components: ['content-type', 'content-digest'] })
   add(@Body() body: unknown, @Principal() p: AAuthPrincipal | undefined): Note {
     const text = (body as { text?: unknown } | undefined)?.text;
     if (typeof text !== 'string' || text.length === 0 || text.length > 10_000) {
@@ -64,9 +77,9 @@ export class NotesController {
     return this.notes.add(p?.person as Person, text);
   }
 
+  // Per-call: runs once the person approved this very deletion (held with 202 meanwhile).
   @Delete(':id')
   @HttpCode(204)
-  @RequireAAuth({ auth: ['notes:write'] })
   remove(@Param('id') id: string, @Principal() p: AAuthPrincipal | undefined): void {
     if (!this.notes.remove(p?.person as Person, id)) throw new NotFoundException();
   }

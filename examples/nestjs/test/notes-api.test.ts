@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { nodeExampleServer, runNotesExampleSuite } from '@aauth-gate/conformance';
+import { OPENAPI_VOCABULARY } from '@aauth-gate/core';
 import {
   createDevAgentProvider,
   createDevPersonServer,
@@ -13,6 +14,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule, notesMetadata } from '../src/app-module.ts';
+import { notesOpenApi } from '../src/openapi.ts';
 
 runNotesExampleSuite(
   'NestJS (Express platform)',
@@ -96,6 +98,16 @@ describe('src/server.ts under tsx (no decorator metadata), started as the demo s
     expect(res.status).toBe(401);
     expect(res.headers.get('aauth-requirement')).toBe('requirement=agent-token');
     expect(log).toContain(`notes (nestjs) listening on ${url} as ${url}`);
+  });
+
+  it('serves /openapi.json unsigned, where the metadata says agents read the vocabulary', async () => {
+    const meta = (await (await fetch(`${url}/.well-known/aauth-resource.json`)).json()) as {
+      r3_vocabularies: Record<string, string>;
+    };
+    expect(meta.r3_vocabularies).toEqual({ [OPENAPI_VOCABULARY]: `${url}/openapi.json` });
+    const res = await fetch(`${url}/openapi.json`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(notesOpenApi);
   });
 
   it('injects the notes store without metadata: a signed write and read succeed', async () => {

@@ -93,15 +93,14 @@ type Segment =
  * matcher from a request to its operation and normalised requirement.
  *
  * Mapping: `agent-token` → `'agent'`, `person-token` → `'person'`, `auth-token` (or only
- * `x-aauth-budget: true`) → `{ auth: scopes }` (scopes from `options.scopes`, else the first
- * `security` requirement object), no annotation → `defaultRequirement`. Every `auth-token` and
- * `per-call` operation, and an unannotated one whose default needs an auth token, also names
- * its R3 operation (`requirement.operation`, vocabulary `urn:aauth:vocabulary:openapi`,
- * `perCall` for `per-call`) so R3 grants are enforced on it (R3 §6.3). Refused with a
- * `TypeError`: an operation without `operationId` or with a duplicate one, an unknown mode,
- * `session-token`, an `auth-token` operation without scopes, budget with `agent-token` or
- * `person-token`, and `per-call` unless `options.scopes` names its scopes (per-call proposals are
- * not enforced yet; meanwhile such an operation is enforced as `auth-token` with those scopes).
+ * `x-aauth-budget: true`) → an auth-token requirement naming the R3 operation (vocabulary
+ * `urn:aauth:vocabulary:openapi`), with scopes from `options.scopes`, else the first `security`
+ * requirement object, else none (the R3 grant alone decides); `per-call` → the same with
+ * `perCall` and `defer` (held with `202`, R3 §7); no annotation → `defaultRequirement` (naming
+ * the operation too when that needs an auth token). `options.components` adds covered
+ * components per operation. Refused with a `TypeError`: an operation without `operationId` or
+ * with a duplicate one, an unknown mode, `session-token`, budget with `agent-token` or
+ * `person-token`.
  *
  * Matching: method case-insensitive, `HEAD` falls back to the GET operation; query ignored;
  * each path segment percent-decoded for matching only; `servers[0].url` path (operation-, then
@@ -112,9 +111,8 @@ type Segment =
  * @example
  * ```ts
  * const ops = operationRequirements(openapi, { defaultRequirement: 'agent' });
- * const op = ops.match(request.method, request.target);
- * if (!op) return notFound(); // not in the document: decide explicitly, never "open"
- * const result = await aauth.verify(request, op.requirement);
+ * // Every adapter's requireAAuth() takes a selector; requests outside the document get `unmatched`.
+ * app.use(gate.requireAAuth(selectOpenApiOperations(ops, { unmatched: 'agent' })));
  * ```
  * Pass `op.requirement` to core's `verify()` (or to `aauth.requirement` the per-operation
  * `RequirementInput` you mapped yourself): an adapter's `requireAAuth(input)` expects a
