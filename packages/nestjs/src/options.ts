@@ -3,7 +3,6 @@ import {
   type AAuthOptions,
   type OperationSelector,
   type Requirement,
-  type RequirementInput,
   type RouteRequirement,
 } from '@aauth-gate/core';
 import { coreFromOptions } from '@aauth-gate/node';
@@ -23,8 +22,8 @@ export interface AAuthAdapterOptions {
    * first configured authority and the resource's scheme.
    */
   readonly trustProxy?: boolean;
-  /** Requirement of guarded routes without `@RequireAAuth()` or `@Public()`. Default `'agent'`. */
-  readonly defaultRequirement?: RequirementInput;
+  /** Requirement (or operation selector) of guarded routes without `@RequireAAuth()` or `@Public()`. Default `'agent'`. */
+  readonly defaultRequirement?: RouteRequirement;
 }
 
 /**
