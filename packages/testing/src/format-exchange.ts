@@ -43,9 +43,15 @@ function shorten(value: string, max = 96): string {
 export function describeToken(token: string): string {
   const c = decodeJwt(token);
   const pick = ['iss', 'sub', 'aud', 'ps', 'scope', 'jti', 'exp'].filter((k) => c[k] !== undefined);
-  return pick
-    .map((k) => `${k}=${typeof c[k] === 'string' ? c[k] : JSON.stringify(c[k])}`)
-    .join(' ');
+  const parts = pick.map((k) => `${k}=${typeof c[k] === 'string' ? c[k] : JSON.stringify(c[k])}`);
+  // R3: the document named (by its path) and the operations granted.
+  if (typeof c.r3_uri === 'string') parts.push(`r3_uri=${new URL(c.r3_uri).pathname}`);
+  for (const claim of ['r3_granted', 'r3_per_call'] as const) {
+    const ops = (c[claim] as { operations?: Record<string, string>[] } | undefined)?.operations;
+    if (Array.isArray(ops))
+      parts.push(`${claim}=${ops.map((o) => Object.values(o).join('')).join(',')}`);
+  }
+  return parts.join(' ');
 }
 
 /** One exchange as a few readable lines. */
