@@ -1,4 +1,4 @@
-import type { AAuthOptions, ResourceMetadataOptions } from '@aauth-gate/core';
+import type { AAuthOptions, R3Options, ResourceMetadataOptions } from '@aauth-gate/core';
 import { aauthExpress, keepRawBody } from '@aauth-gate/express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express, {
@@ -12,43 +12,31 @@ import { toAuthInfo } from './auth-info.ts';
 import { createMcpServer } from './mcp-server.ts';
 import { NotesStore } from './notes.ts';
 import {
-  configuredRequirements,
-  type McpRequirement,
-  requirementFor,
-  requirementInput,
+  isBatchedToolCall,
+  MCP_SELECTOR,
+  mcpR3Definition,
+  mcpVocabularies,
+  RESOURCE_ACCESS_MODE,
 } from './tool-requirements.ts';
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
   res.status(status).json({ jsonrpc: '2.0', id: null, error: { code, message } });
 }
 
-/** An MCP server on `POST /mcp` (stateless Streamable HTTP), each tool gated by its AAuth mode. */
+/** R3: the tools people consent to, and `/mcp` as the MCP vocabulary's discovery endpoint. */
+export function mcpR3(resource: string): R3Options {
+  return { definition: mcpR3Definition(), vocabularies: mcpVocabularies(resource) };
+}
+
+/** An MCP server on `POST /mcp` (stateless Streamable HTTP), each tool gated by its `_meta` mode. */
 export function createApp(options: AAuthOptions): Express {
-  const gate = aauthExpress(options);
+  const gate = aauthExpress({ ...options, r3: mcpR3(options.resource) });
   const resource = gate.core.resource;
   const notes = new NotesStore();
 
-  // One per-route middleware per requirement, built (and validated) at start-up. A batch may
-  // need a union of scopes not in the table: built on first use, bounded by the table.
-  const guards = new Map<string, RequestHandler>();
-  const guardFor = (requirement: McpRequirement): RequestHandler => {
-    let guard = guards.get(requirement.key);
-    if (!guard) {
-      guard = gate.requireAAuth(requirementInput(requirement));
-      guards.set(requirement.key, guard);
-    }
-    return guard;
-  };
-  for (const requirement of configuredRequirements()) guardFor(requirement);
-
-  /** Picks the requirement from the JSON-RPC body, verifies it, refuses what has no entry. */
-  const enforce: RequestHandler = (req, res, next) => {
-    const routing = requirementFor(req.body);
-    guardFor(routing.requirement)(req, res, (err?: unknown) => {
-      if (err !== undefined) return next(err);
-      if (routing.refusal !== undefined) return void res.status(200).json(routing.refusal);
-      next();
-    });
+  const refuseBatchedCalls: RequestHandler = (req, res, next) => {
+    if (!isBatchedToolCall(req.body)) return next();
+    jsonRpcError(res, 400, -32600, 'Invalid Request: tools/call cannot be batched');
   };
 
   const serve = async (req: Request, res: Response): Promise<void> => {
@@ -61,7 +49,7 @@ export function createApp(options: AAuthOptions): Express {
       void server.close();
     });
     await server.connect(transport);
-    // req.aauth is set: enforce() let the request through. The SDK hands req.auth to the tools.
+    // req.aauth is set: the gate let the request through. The SDK hands req.auth to the tools.
     const auth = toAuthInfo(req.aauth as NonNullable<typeof req.aauth>, resource);
     await transport.handleRequest(Object.assign(req, { auth }), res, req.body);
   };
@@ -76,7 +64,7 @@ export function createApp(options: AAuthOptions): Express {
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(gate.wellKnown()); // metadata, JWKS and the revocation endpoint
+  app.use(gate.wellKnown()); // metadata, JWKS, R3 documents and the revocation endpoint
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' }); // unprotected, for load balancers
@@ -85,7 +73,8 @@ export function createApp(options: AAuthOptions): Express {
   app.post(
     '/mcp',
     express.json({ verify: keepRawBody }), // keeps the bytes content-digest covers
-    enforce,
+    refuseBatchedCalls,
+    gate.requireAAuth(MCP_SELECTOR), // each tools/call by its tool's _meta; the rest by agent identity
     (req, res, next) => {
       serve(req, res).catch(next);
     },
@@ -100,13 +89,12 @@ export function createApp(options: AAuthOptions): Express {
   return app;
 }
 
-/** The resource metadata: scopes, and `/mcp` as the MCP vocabulary's discovery endpoint (R3). */
+/** The resource metadata; `r3_vocabularies` is added from the `r3` option. */
 export function mcpMetadata(resource: string): ResourceMetadataOptions {
   return {
     name: 'Notes (MCP example)',
-    accessMode: 'agent-token', // resource-wide default; each tool's _meta says its own mode
+    accessMode: RESOURCE_ACCESS_MODE, // resource-wide default; each tool's _meta says its own mode
     scopeDescriptions: { 'notes:write': 'Add notes for you' },
     revocationEndpoint: `${resource}/aauth/revoke`,
-    extra: { r3_vocabularies: { 'urn:aauth:vocabulary:mcp': `${resource}/mcp` } },
   };
 }

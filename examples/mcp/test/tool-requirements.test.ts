@@ -1,136 +1,162 @@
-import { normalizeRequirement } from '@aauth-gate/core';
+import { type AAuthRequest, mcpToolRequirements } from '@aauth-gate/core';
 import { describe, expect, it } from 'vitest';
 import {
-  accessModeOf,
-  configuredRequirements,
+  DISCOVERY_REQUIREMENT,
+  isBatchedToolCall,
   MCP_COMPONENTS,
-  requirementFor,
-  requirementInput,
-  TOOL_REQUIREMENTS,
+  MCP_SELECTOR,
+  MCP_TOOLS,
+  mcpR3Definition,
+  mcpVocabularies,
+  TOOL_MATCHER,
   type ToolName,
-  toolMeta,
+  toolConfig,
 } from '../src/tool-requirements.ts';
 
-const AGENT = { key: 'agent', level: 'agent', scopes: [] };
-const PERSON = { key: 'person', level: 'person', scopes: [] };
-const NOTES_WRITE = { key: 'auth notes:write', level: 'auth', scopes: ['notes:write'] };
+const MCP = 'urn:aauth:vocabulary:mcp';
 
-function call(name: unknown, id: unknown = 1): Record<string, unknown> {
-  return { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {} } };
+function post(body: unknown): AAuthRequest {
+  return {
+    method: 'POST',
+    target: '/mcp',
+    headers: { 'content-type': 'application/json' },
+    body: new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body)),
+  };
 }
 
-describe('requirementFor', () => {
-  it('takes the table entry of the tool a tools/call names', () => {
-    expect(requirementFor(call('server_time'))).toEqual({ requirement: AGENT });
-    expect(requirementFor(call('my_notes'))).toEqual({ requirement: PERSON });
-    expect(requirementFor(call('add_note'))).toEqual({ requirement: NOTES_WRITE });
+function call(name: unknown, args: unknown = {}): Record<string, unknown> {
+  return { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } };
+}
+
+describe('the tool list drives annotations, requirements and the R3 definition', () => {
+  it('annotates one tool per access mode', () => {
+    expect(MCP_TOOLS.map((t) => [t.name, t._meta['aauth.dev/access-mode']])).toEqual([
+      ['server_time', 'agent-token'],
+      ['my_notes', 'person-token'],
+      ['add_note', 'auth-token'],
+      ['delete_note', 'per-call'],
+    ]);
   });
 
-  it('needs agent identity for discovery, notifications and bodies the SDK rejects itself', () => {
-    for (const method of ['initialize', 'ping', 'tools/list']) {
-      expect(requirementFor({ jsonrpc: '2.0', id: 1, method })).toEqual({ requirement: AGENT });
-    }
-    const notification = { jsonrpc: '2.0', method: 'notifications/initialized' };
-    expect(requirementFor(notification)).toEqual({ requirement: AGENT });
-    // A tools/call without an id is a notification: the SDK ignores it, nothing runs.
+  it('gives registerTool the title, description and _meta of the list', () => {
+    expect(toolConfig('delete_note')).toEqual({
+      title: 'Delete a note',
+      description: 'Delete one note of the person the agent acts for; each call is approved.',
+      _meta: { 'aauth.dev/access-mode': 'per-call' },
+    });
+    expect(() => toolConfig('unlisted' as ToolName)).toThrow(TypeError);
+  });
+
+  it('derives each tool requirement from its _meta, the body always covered', () => {
     expect(
-      requirementFor({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'add_note' } }),
-    ).toEqual({ requirement: AGENT });
-    for (const body of [
-      undefined,
-      null,
-      'tools/call',
-      42,
-      {},
-      { jsonrpc: '2.0', id: 1, result: {} },
-    ])
-      expect(requirementFor(body)).toEqual({ requirement: AGENT });
-  });
-
-  it('verifies an unknown tool at agent level, then refuses it (-32602)', () => {
-    for (const name of [
-      'delete_everything',
-      'toString',
-      '__proto__',
-      'constructor',
-      42,
-      undefined,
-    ]) {
-      expect(requirementFor(call(name, 'a'))).toEqual({
-        requirement: AGENT,
-        refusal: { jsonrpc: '2.0', id: 'a', error: { code: -32602, message: 'Unknown tool' } },
-      });
-    }
-    const noParams = { jsonrpc: '2.0', id: 2, method: 'tools/call' };
-    expect(requirementFor(noParams).refusal).toMatchObject({ id: 2, error: { code: -32602 } });
-    expect(requirementFor(call('x', { bad: 'id' })).refusal).toMatchObject({ id: null });
-  });
-
-  it('refuses any other request (-32601), but not the same method as a notification', () => {
-    expect(requirementFor({ jsonrpc: '2.0', id: 5, method: 'resources/list' })).toEqual({
-      requirement: AGENT,
-      refusal: { jsonrpc: '2.0', id: 5, error: { code: -32601, message: 'Method not found' } },
-    });
-    expect(requirementFor({ jsonrpc: '2.0', method: 'resources/list' })).toEqual({
-      requirement: AGENT,
-    });
-  });
-
-  it('gives a batch the strictest requirement of its messages', () => {
-    expect(requirementFor([])).toEqual({ requirement: AGENT });
-    expect(requirementFor([call('server_time', 1), call('my_notes', 2)])).toEqual({
-      requirement: PERSON,
-    });
-    expect(
-      requirementFor([
-        call('my_notes', 1),
-        call('add_note', 2),
-        { jsonrpc: '2.0', id: 3, method: 'ping' },
-        call('add_note', 4),
+      TOOL_MATCHER.tools.map((t) => [
+        t.tool,
+        t.requirement.level,
+        t.requirement.scopes,
+        t.requirement.operation,
+        t.requirement.components,
       ]),
-    ).toEqual({ requirement: NOTES_WRITE });
-  });
-
-  it('refuses a batch whole when it holds an unknown tool, one error per request', () => {
-    const routing = requirementFor([
-      call('add_note', 1),
-      { jsonrpc: '2.0', method: 'notifications/initialized' },
-      call('nope', 2),
-    ]);
-    expect(routing).toEqual({
-      requirement: NOTES_WRITE,
-      refusal: [
-        {
-          jsonrpc: '2.0',
-          id: 1,
-          error: { code: -32600, message: 'Batch refused: it holds a refused request' },
-        },
-        { jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'Unknown tool' } },
+    ).toEqual([
+      ['server_time', 'agent', [], undefined, MCP_COMPONENTS],
+      ['my_notes', 'person', [], undefined, MCP_COMPONENTS],
+      [
+        'add_note',
+        'auth',
+        ['notes:write'],
+        { vocabulary: MCP, id: 'add_note', perCall: false },
+        MCP_COMPONENTS,
       ],
-    });
-  });
-});
-
-describe('the table drives the annotations and the gates', () => {
-  it('derives each tool _meta access mode from its requirement', () => {
-    expect(accessModeOf('agent')).toBe('agent-token');
-    expect(accessModeOf('person')).toBe('person-token');
-    expect(accessModeOf({ auth: ['notes:write'] })).toBe('auth-token');
-    expect(toolMeta('server_time')).toEqual({ 'aauth.dev/access-mode': 'agent-token' });
-    expect(toolMeta('my_notes')).toEqual({ 'aauth.dev/access-mode': 'person-token' });
-    expect(toolMeta('add_note')).toEqual({ 'aauth.dev/access-mode': 'auth-token' });
-    expect(() => toolMeta('unlisted' as ToolName)).toThrow(TypeError);
-  });
-
-  it('builds one gate per distinct requirement, each covering the body', () => {
-    expect(configuredRequirements()).toEqual([AGENT, PERSON, NOTES_WRITE]);
-    expect(MCP_COMPONENTS).toEqual(['content-type', 'content-digest']);
-    const levels = configuredRequirements().map((r) => normalizeRequirement(requirementInput(r)));
-    expect(levels.map((r) => [r.level, r.scopes, r.components])).toEqual([
-      ['agent', [], MCP_COMPONENTS],
-      ['person', [], MCP_COMPONENTS],
-      ['auth', ['notes:write'], MCP_COMPONENTS],
+      [
+        'delete_note',
+        'auth',
+        [],
+        { vocabulary: MCP, id: 'delete_note', perCall: true },
+        MCP_COMPONENTS,
+      ],
     ]);
-    expect(Object.keys(TOOL_REQUIREMENTS)).toEqual(['server_time', 'my_notes', 'add_note']);
+    for (const t of TOOL_MATCHER.tools) expect(Object.isFrozen(t.requirement)).toBe(true);
+    expect(TOOL_MATCHER.match('nope')).toBeUndefined();
+    expect(TOOL_MATCHER.match('toString')).toBeUndefined();
+  });
+
+  it('selects the requirement of the tool a tools/call names, its arguments as parameters', async () => {
+    for (const { name } of MCP_TOOLS) {
+      const selected = await MCP_SELECTOR.select(post(call(name, { id: 'n1' })));
+      expect(selected?.requirement).toBe(TOOL_MATCHER.match(name)?.requirement);
+      expect(await selected?.parameters()).toEqual({ id: 'n1' });
+    }
+  });
+
+  it('leaves everything else to DISCOVERY_REQUIREMENT: agent identity, body covered', async () => {
+    expect(MCP_SELECTOR.unmatched).toBe(DISCOVERY_REQUIREMENT);
+    expect([DISCOVERY_REQUIREMENT.level, DISCOVERY_REQUIREMENT.components]).toEqual([
+      'agent',
+      MCP_COMPONENTS,
+    ]);
+    for (const body of [
+      { jsonrpc: '2.0', id: 1, method: 'initialize' },
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      call('delete_everything'),
+      call('__proto__'),
+      call('my_notes', null),
+      [call('my_notes')],
+      '{',
+    ])
+      expect(await MCP_SELECTOR.select(post(body))).toBeUndefined();
+  });
+
+  it('recognises the batches the selector cannot read (R19)', () => {
+    expect(isBatchedToolCall([call('server_time')])).toBe(true);
+    expect(isBatchedToolCall([{ jsonrpc: '2.0', id: 1, method: 'ping' }, call('add_note')])).toBe(
+      true,
+    );
+    expect(isBatchedToolCall([{ jsonrpc: '2.0', id: 1, method: 'ping' }, null, 3])).toBe(false);
+    expect(isBatchedToolCall(call('add_note'))).toBe(false);
+    expect(isBatchedToolCall(undefined)).toBe(false);
+  });
+
+  it('builds the R3 definition from the same list, display texts server-side', () => {
+    const table = mcpR3Definition().get(MCP);
+    expect(table?.entryKey).toBe('tool');
+    expect(
+      [...(table?.operations.values() ?? [])].map((o) => [o.id, o.accessMode, o.scopes, o.display]),
+    ).toEqual([
+      [
+        'server_time',
+        'agent-token',
+        [],
+        { summary: "The server's clock, and which AAuth token the call presented." },
+      ],
+      ['my_notes', 'person-token', [], { summary: 'The notes of the person the agent acts for.' }],
+      [
+        'add_note',
+        'auth-token',
+        ['notes:write'],
+        {
+          summary: 'Add notes to your notebook',
+          implications: 'The agent can write new notes in your name.',
+        },
+      ],
+      [
+        'delete_note',
+        'per-call',
+        [],
+        { summary: 'Delete one of your notes', irreversible: 'A deleted note cannot be restored.' },
+      ],
+    ]);
+    expect(mcpVocabularies('https://notes.example')).toEqual({
+      [MCP]: 'https://notes.example/mcp',
+    });
+    // Display texts stay out of what tools/list publishes (R27).
+    for (const t of MCP_TOOLS) expect(Object.keys(t._meta)).toEqual(['aauth.dev/access-mode']);
+  });
+
+  it('refuses a bad annotation at start-up', () => {
+    const bad = (mode: string) => [{ name: 'x', _meta: { 'aauth.dev/access-mode': mode } }];
+    for (const mode of ['session-token', 'per_call', 'none'])
+      expect(() => mcpToolRequirements(bad(mode), { defaultRequirement: 'agent' })).toThrow(
+        TypeError,
+      );
   });
 });

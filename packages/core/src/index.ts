@@ -24,6 +24,12 @@ export type {
 } from './pending/deferred-run.js';
 export { PENDING_PATH_PREFIX } from './pending/hold-invocation.js';
 export {
+  type FetchHandler,
+  heldRunOf,
+  keepFetchResponse,
+  replayWithFetch,
+} from './pending/replay-with-fetch.js';
+export {
   isParameterDigest,
   type ParameterDigest,
   parameterDigest,

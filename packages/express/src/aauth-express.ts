@@ -7,7 +7,15 @@ import type {
   Answer,
   RouteRequirement,
 } from '@aauth-gate/core';
-import { coreFromOptions, hasBody, headerLines, peekBody, runHeld, runOf } from '@aauth-gate/node';
+import {
+  coreFromOptions,
+  hasBody,
+  headerLines,
+  keepResponse,
+  peekBody,
+  runHeld,
+  runOf,
+} from '@aauth-gate/node';
 import type { Request, RequestHandler, Response } from 'express';
 
 declare global {
@@ -127,6 +135,7 @@ export function aauthExpress(options: AAuthExpressOptions): AAuthExpress {
         const result = await core.verify(toRequest(req, res), normalized);
         if (result.ok) {
           req.aauth = result.principal;
+          if (result.keep) keepResponse(res, result.keep);
           return true;
         }
         send(res, result.answer);

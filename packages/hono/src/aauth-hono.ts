@@ -3,11 +3,13 @@ import {
   type AAuthOptions,
   type AAuthPrincipal,
   createAAuth,
+  heldRunOf,
+  keepFetchResponse,
   type RouteRequirement,
 } from '@aauth-gate/core';
 import type { MiddlewareHandler } from 'hono';
 import { answerResponse } from './answer-response.js';
-import { type HonoApp, replayHeld, runOf } from './replay-held.js';
+import { type HonoApp, replayHeld } from './replay-held.js';
 import { toAAuthRequest } from './to-aauth-request.js';
 
 /** The context slot `requireAAuth()` fills: read it with `c.get('aauth')`. */
@@ -80,11 +82,12 @@ export function aauthHono(options: AAuthHonoOptions): AAuthHono {
       const normalised = core.requirement(requirement);
       return async (c, next) => {
         const request = toAAuthRequest(c, settings);
-        const deferred = runOf(c.req.raw)?.run;
+        const deferred = heldRunOf(c.req.raw)?.run;
         const result = await core.verify(deferred ? { ...request, deferred } : request, normalised);
         if (!result.ok) return answerResponse(result.answer);
         c.set('aauth', result.principal);
         await next();
+        if (result.keep) keepFetchResponse(c.res, result.keep);
       };
     },
   });

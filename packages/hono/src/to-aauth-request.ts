@@ -1,6 +1,5 @@
-import { type AAuthRequest, readStreamUpTo } from '@aauth-gate/core';
+import { type AAuthRequest, heldRunOf, readStreamUpTo } from '@aauth-gate/core';
 import type { Context } from 'hono';
-import { runOf } from './replay-held.js';
 
 /** What the translation needs from the adapter's options. */
 export interface TranslateSettings {
@@ -15,7 +14,7 @@ export interface TranslateSettings {
  */
 export function wireTarget(c: Context): string {
   // A replayed held request: its own target, not the poll's request line.
-  const held = runOf(c.req.raw);
+  const held = heldRunOf(c.req.raw);
   if (held) return held.target;
   const incoming = (c.env as { incoming?: { url?: unknown } } | undefined)?.incoming;
   if (typeof incoming?.url === 'string' && incoming.url !== '') return incoming.url;

@@ -6,7 +6,15 @@ import type {
   Answer,
   RouteRequirement,
 } from '@aauth-gate/core';
-import { coreFromOptions, hasBody, headerLines, peekBody, runHeld, runOf } from '@aauth-gate/node';
+import {
+  coreFromOptions,
+  hasBody,
+  headerLines,
+  keepResponse,
+  peekBody,
+  runHeld,
+  runOf,
+} from '@aauth-gate/node';
 import type { Middleware, ParameterizedContext } from 'koa';
 
 /** What the adapter puts in `ctx.state`: use it in `new Koa<AAuthState>()` or router generics. */
@@ -118,6 +126,7 @@ export function aauthKoa(options: AAuthKoaOptions): AAuthKoa {
         const result = await core.verify(toRequest(ctx), normalized);
         if (result.ok) {
           ctx.state.aauth = result.principal;
+          if (result.keep) keepResponse(ctx.res, result.keep);
           return next();
         }
         send(ctx, result.answer);

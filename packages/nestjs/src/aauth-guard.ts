@@ -1,6 +1,6 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { AAuthRequest } from '@aauth-gate/core';
-import { headerLines, runOf } from '@aauth-gate/node';
+import { headerLines, keepResponse, runOf } from '@aauth-gate/node';
 import {
   type CanActivate,
   type ExecutionContext,
@@ -75,6 +75,11 @@ export class AAuthGuard implements CanActivate {
       throw new AAuthException(result.answer, result.code);
     }
     req.aauth = result.principal;
+    if (result.keep) {
+      // Express platform: the Node response; Fastify: the reply's `raw`.
+      const res = context.switchToHttp().getResponse<ServerResponse & { raw?: ServerResponse }>();
+      keepResponse(res.raw ?? res, result.keep);
+    }
     return true;
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DeferredRun, HeldDispatch } from '@aauth-gate/core';
+import type { CapturedResponse, DeferredRun, HeldDispatch } from '@aauth-gate/core';
 import { captureResponse } from './capture-response.js';
 import { redispatch } from './redispatch.js';
 
@@ -29,5 +29,19 @@ export function runHeld(
   });
   redispatch(poll, res, dispatch, (req) => {
     (req as IncomingMessage & { [RUN]?: DeferredRun })[RUN] = dispatch.run;
+  });
+}
+
+/**
+ * Hand the response this request gets to `keep` (core's `VerifyResult.keep`: a per-call grant
+ * consumed on the `401` path), so a repeated presentation of the token is answered with it.
+ */
+export function keepResponse(
+  res: ServerResponse,
+  keep: (response: CapturedResponse) => Promise<void>,
+  maxBytes = 1_048_576,
+): void {
+  captureResponse(res, maxBytes, (response) => {
+    keep(response).catch(() => undefined);
   });
 }

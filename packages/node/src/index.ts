@@ -16,7 +16,7 @@ export {
   type LookupAll,
 } from './guarded-fetch.js';
 export { headerLines } from './header-lines.js';
-export { runHeld, runOf } from './held-run.js';
+export { keepResponse, runHeld, runOf } from './held-run.js';
 export { aauthOptionsFromEnv, type EnvOptions, readEnvOptions } from './options-from-env.js';
 export { hasBody, peekBody } from './peek-body.js';
 export { type HeldRequest, type RedispatchOptions, redispatch } from './redispatch.js';

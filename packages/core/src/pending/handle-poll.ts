@@ -232,7 +232,7 @@ function ttlOf(record: PendingRecord, now: number): number {
   return Math.max(1, Math.ceil(record.expires - now) + 60);
 }
 
-function storedAnswer(result: StoredResponse): Answer {
+export function storedAnswer(result: StoredResponse): Answer {
   return { status: result.status, headers: result.headers, body: result.body };
 }
 
@@ -249,7 +249,7 @@ const NOT_KEPT = new Set([
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The response as kept for repeats; `null` when it cannot be kept as text within the limit. */
-function keepable(response: CapturedResponse, max: number): StoredResponse | null {
+export function keepable(response: CapturedResponse, max: number): StoredResponse | null {
   let body = '';
   if (response.body !== undefined) {
     if (response.body.length > max) return null;

@@ -3,7 +3,7 @@ import {
   type Requirement,
   type RequirementInput,
 } from '../verify/requirement.js';
-import { withOperation } from './operation-requirement.js';
+import { withComponents, withOperation } from './operation-requirement.js';
 import {
   checkAnnotation,
   MCP_VOCABULARY,
@@ -23,6 +23,11 @@ export interface McpToolRequirementsOptions {
    * scopes of their own); naming any other tool is a `TypeError`. Default: none.
    */
   readonly scopes?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Components every `tools/call` must cover, e.g. `['content-type', 'content-digest']` so the
+   * signature covers the tool name and its arguments (in the body). Default: none.
+   */
+  readonly components?: readonly string[];
 }
 
 /** One tool and what a `tools/call` for it must present. */
@@ -92,6 +97,9 @@ export function mcpToolRequirements(
 
   const byName = new Map<string, McpToolMatch>();
   const used = new Set<string>();
+  const components = options.components ?? [];
+  if (!Array.isArray(components) || components.some((c) => typeof c !== 'string'))
+    throw new TypeError('options.components must be an array of component names');
   for (const [i, tool] of tools.entries()) {
     if (typeof tool !== 'object' || tool === null)
       throw new TypeError(`tools[${i}] must be a tool`);
@@ -133,7 +141,11 @@ export function mcpToolRequirements(
         fallback.level === 'auth'
           ? withOperation(fallback, { vocabulary: MCP_VOCABULARY, id: name })
           : fallback;
-    byName.set(name, Object.freeze({ tool: name, requirement, accessMode, budget }));
+    const covered =
+      components.length === 0
+        ? requirement
+        : wrapTool(where, () => withComponents(requirement, components));
+    byName.set(name, Object.freeze({ tool: name, requirement: covered, accessMode, budget }));
   }
   for (const name of Object.keys(scopes)) {
     if (!byName.has(name)) throw new TypeError(`options.scopes.${name}: no tool has this name`);
@@ -174,4 +186,12 @@ export function readToolCall(bodyBytes: Uint8Array): McpToolCall | undefined {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function wrapTool<T>(where: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    throw new TypeError(`${where}: ${(error as Error).message}`, { cause: error });
+  }
 }

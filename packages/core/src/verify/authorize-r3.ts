@@ -1,5 +1,6 @@
-import { sameParameters } from '../r3/compare-parameters.js';
-import type { R3Definition } from '../r3/r3-definition.js';
+import type { StoredResponse } from '../pending/pending-record.js';
+import { isParameterDigest, sameParameters } from '../r3/compare-parameters.js';
+import { OPENAPI_VOCABULARY, type R3Definition } from '../r3/r3-definition.js';
 import { buildProposal, composeR3Document } from '../r3/r3-document.js';
 import { hasR3Grant, r3Decision } from '../r3/r3-grant.js';
 import { type R3Store, r3Uri } from '../r3/r3-store.js';
@@ -29,7 +30,7 @@ export interface R3Reference {
 
 /** What the operation's R3 grant decides: served, a document to ask for, or refused. */
 export type R3Outcome =
-  | { readonly kind: 'served' }
+  | { readonly kind: 'served'; readonly consumed?: { readonly key: string; readonly ttl: number } }
   | { readonly kind: 'scopes' }
   | { readonly kind: 'ask'; readonly document: R3Reference }
   | { readonly kind: 'used' };
@@ -66,8 +67,15 @@ export async function enforceR3(
       // One execution per per-call token (R3 §7 step 4).
       const exp = typeof claims.exp === 'number' ? claims.exp : now + 3600;
       const key = `aauth:r3-call:${principal.iss}:${principal.jti}`;
-      const first = await r3.state.add(key, '1', Math.max(60, Math.ceil(exp - now) + 60));
-      return first ? { kind: 'served' } : { kind: 'used' };
+      const ttl = Math.max(60, Math.ceil(exp - now) + 60);
+      const first = await r3.state.add(key, '1', ttl);
+      // The call's response is kept under this key for repeats (R3 §7 step 4).
+      return first
+        ? {
+            kind: 'served',
+            consumed: { key: `aauth:r3-result:${principal.iss}:${principal.jti}`, ttl },
+          }
+        : { kind: 'used' };
     }
     return {
       kind: 'ask',
@@ -172,13 +180,19 @@ async function proposalFor(
   now: number,
 ): Promise<R3Reference> {
   const values = await parameters();
-  const body = typeof values.body === 'string' ? values.body : undefined;
+  // Large or private values stay between agent and resource as a digest (R3 §7): an OpenAPI
+  // call's raw body, and any value shaped like a digest object (it would be compared as one).
+  const digest: { name: string; excerpt?: string }[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    if (op.vocabulary === OPENAPI_VOCABULARY && name === 'body' && typeof value === 'string')
+      digest.push({ name, excerpt: excerptOf(value) });
+    else if (isParameterDigest(value)) digest.push({ name });
+  }
   const proposal = await buildProposal(r3.definition, {
     vocabulary: op.vocabulary,
     id: op.id,
     parameters: values,
-    // Large or private values stay between agent and resource as a digest (R3 §7).
-    ...(body === undefined ? {} : { digest: [{ name: 'body', excerpt: excerptOf(body) }] }),
+    ...(digest.length === 0 ? {} : { digest }),
     // Unique per invocation, so two identical calls never share one proposal (R13).
     detail: `## Requested\n${new Date(now * 1000).toISOString()}`,
     ...(principal.account === undefined ? {} : { account: principal.account }),
@@ -194,4 +208,18 @@ async function proposalFor(
     r3.proposalTtl,
   );
   return { uri: r3Uri(r3.resource, proposal.s256), s256: proposal.s256, proposal: true };
+}
+
+/** The response kept for a per-call token's one call, when it was run on the `401` path. */
+export async function keptPerCallResult(
+  r3: R3Enforcement,
+  principal: AAuthPrincipal,
+): Promise<StoredResponse | undefined> {
+  const raw = await r3.state.get(`aauth:r3-result:${principal.iss}:${principal.jti}`);
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw) as StoredResponse;
+  } catch {
+    return undefined;
+  }
 }

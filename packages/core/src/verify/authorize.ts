@@ -1,11 +1,17 @@
 import type { Answer } from '../answers/answer.js';
 import { buildProblem, buildRequirementChallenge } from '../answers/build-answer.js';
-import { keptResultOf } from '../pending/handle-poll.js';
+import { keptResultOf, storedAnswer } from '../pending/handle-poll.js';
 import type { MintClaims } from '../pending/pending-record.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
 import { mintResourceToken } from '../resource/mint-resource-token.js';
 import type { ResourceSigningKey } from '../resource/resource-signing-key.js';
-import { enforceR3, type R3Enforcement, type R3Reference } from './authorize-r3.js';
+import {
+  enforceR3,
+  keptPerCallResult,
+  type R3Enforcement,
+  type R3Reference,
+} from './authorize-r3.js';
+import type { SelectedOperation } from './operation-selector.js';
 import type { AAuthPrincipal } from './principal.js';
 import type { Requirement } from './requirement.js';
 
@@ -22,9 +28,16 @@ export interface AuthorizeConfig {
 
 const noParameters = async (): Promise<Readonly<Record<string, unknown>>> => ({});
 
+/** What the selected operation tells about this call. */
+export type CallDetails = Partial<Pick<SelectedOperation, 'parameters' | 'rewrap'>>;
+
 /** The decision on a verified principal. */
 export type Authorization =
-  | { readonly ok: true }
+  | {
+      readonly ok: true;
+      /** A per-call grant consumed by this call: where its response is kept for repeats. */
+      readonly consumed?: { readonly key: string; readonly ttl: number };
+    }
   | {
       readonly ok: false;
       readonly answer: Answer;
@@ -65,8 +78,9 @@ export async function authorize(
   principal: AAuthPrincipal,
   requirement: Requirement,
   request: AAuthRequest,
-  parameters: () => Promise<Readonly<Record<string, unknown>>> = noParameters,
+  call: CallDetails = {},
 ): Promise<Authorization> {
+  const parameters = call.parameters ?? noParameters;
   const kind = principal.tokenType;
   if (requirement.trust && !(await trustedByRoute(requirement, principal))) {
     return deny('this route does not accept tokens from that issuer');
@@ -77,6 +91,7 @@ export async function authorize(
   } else if (requirement.level !== 'agent' && kind === 'agent') return challenge('person-token');
   let needed: readonly string[] = [];
   let document: R3Reference | undefined;
+  let consumed: { key: string; ttl: number } | undefined;
   if (requirement.level === 'auth') {
     if (kind === 'person') needed = requirement.scopes;
     else needed = requirement.scopes.filter((s) => !principal.scope.includes(s));
@@ -94,11 +109,21 @@ export async function authorize(
       );
       if (outcome.kind === 'used') {
         // Never a second execution: the same token gets the kept result (R3 §7 step 4).
-        const kept = await keptResultOf(config.r3.state, principal.iss, principal.jti);
-        if (kept) return { ok: false, answer: kept, outcome: 'challenged', code: 'kept_result' };
+        const stored = await keptPerCallResult(config.r3, principal);
+        const kept =
+          (await keptResultOf(config.r3.state, principal.iss, principal.jti)) ??
+          (stored ? storedAnswer(stored) : undefined);
+        if (kept)
+          return {
+            ok: false,
+            answer: call.rewrap ? call.rewrap(kept) : kept,
+            outcome: 'challenged',
+            code: 'kept_result',
+          };
         return deny('this per-call grant was already used');
       }
       if (outcome.kind === 'ask') document = outcome.document;
+      if (outcome.kind === 'served') consumed = outcome.consumed;
     } else if (op) return deny('this resource does not enforce R3 operations');
   }
   if (needed.length === 0 && document === undefined && requirement.policy) {
@@ -110,7 +135,8 @@ export async function authorize(
       if (needed.length === 0) return deny('the request is not allowed');
     }
   }
-  if (needed.length === 0 && document === undefined) return { ok: true };
+  if (needed.length === 0 && document === undefined)
+    return consumed ? { ok: true, consumed } : { ok: true };
   if (kind === 'agent') return challenge('person-token');
   return stepUp(config, principal, needed, document);
 }

@@ -11,8 +11,8 @@ import {
 } from '../interaction/interaction-flow.js';
 import type { FetchLike } from '../keys/fetch-like.js';
 import { IssuerKeyCache } from '../keys/issuer-key-cache.js';
-import { type HeldDispatch, runPrincipal } from '../pending/deferred-run.js';
-import { handlePendingPoll, type PollConfig } from '../pending/handle-poll.js';
+import { type CapturedResponse, type HeldDispatch, runPrincipal } from '../pending/deferred-run.js';
+import { handlePendingPoll, keepable, type PollConfig } from '../pending/handle-poll.js';
 import {
   captureInvocation,
   newPendingId,
@@ -37,7 +37,7 @@ import type { TokenKind } from '../tokens/token-kind.js';
 import { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
 import type { AAuthEvent } from './aauth-event.js';
 import type { AAuthOptions } from './aauth-options.js';
-import { authorize } from './authorize.js';
+import { authorize, type CallDetails } from './authorize.js';
 import { grantsHeld, type R3Enforcement, type R3Reference } from './authorize-r3.js';
 import { failureResult } from './failure-answer.js';
 import { isOperationSelector, type OperationSelector } from './operation-selector.js';
@@ -65,6 +65,11 @@ export type VerifyResult =
       readonly ok: true;
       /** `undefined` only on an `optional` route reached without any signature. */
       readonly principal: AAuthPrincipal | undefined;
+      /**
+       * Set when this call consumed a per-call grant (R3 §7): hand it the response the route
+       * sends, so a repeated presentation of the token is answered with it, never run again.
+       */
+      readonly keep?: (response: CapturedResponse) => Promise<void>;
     }
   | {
       readonly ok: false;
@@ -423,7 +428,7 @@ export function createAAuth(options: AAuthOptions): AAuth {
       : isRequirement(input)
         ? input
         : requirementOf(input as RequirementInput | undefined);
-    let parameters: (() => Promise<Readonly<Record<string, unknown>>>) | undefined;
+    let call: CallDetails = {};
     let verified: VerifiedRequest | undefined;
     const finish = (
       result: VerifyResult,
@@ -461,19 +466,13 @@ export function createAAuth(options: AAuthOptions): AAuth {
         const selected = await selector.select(request);
         if (selected) {
           requirement = selected.requirement;
-          parameters = selected.parameters;
+          call = selected;
         }
       }
       const replayed = runPrincipal(request.deferred);
       if (replayed) {
         // The replay of a held invocation: its poll was verified; apply this route's requirement.
-        const decision = await authorize(
-          authorizeConfig,
-          replayed,
-          requirement,
-          request,
-          parameters,
-        );
+        const decision = await authorize(authorizeConfig, replayed, requirement, request, call);
         return decision.ok
           ? finish({ ok: true, principal: replayed }, 'verified', 'deferred')
           : finish({ ok: false, answer: decision.answer, code: decision.code }, decision.outcome);
@@ -537,13 +536,7 @@ export function createAAuth(options: AAuthOptions): AAuth {
           'denied',
         );
       }
-      const decision = await authorize(
-        authorizeConfig,
-        principal,
-        requirement,
-        request,
-        parameters,
-      );
+      const decision = await authorize(authorizeConfig, principal, requirement, request, call);
       if (!decision.ok) {
         if (requirement.defer && decision.mint) {
           const held = await holdForAuthToken(request, fields, principal, requirement, decision);
@@ -553,6 +546,15 @@ export function createAAuth(options: AAuthOptions): AAuth {
           { ok: false, answer: decision.answer, code: decision.code },
           decision.outcome,
         );
+      }
+      if (decision.consumed) {
+        // A per-call grant used on the 401 path: keep this call's response for repeats.
+        const { key, ttl } = decision.consumed;
+        const keep = async (response: CapturedResponse): Promise<void> => {
+          const kept = keepable(response, pollConfig.maxResultBytes);
+          if (kept) await state.set(key, JSON.stringify(kept), ttl);
+        };
+        return finish({ ok: true, principal, keep }, 'verified');
       }
       return finish({ ok: true, principal }, 'verified');
     } catch {

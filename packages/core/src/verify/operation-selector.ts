@@ -1,3 +1,4 @@
+import type { Answer } from '../answers/answer.js';
 import { type McpToolMatcher, readToolCall } from '../r3/mcp-tool-requirements.js';
 import type { OperationMatcher } from '../r3/openapi-operations.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
@@ -8,6 +9,8 @@ export interface SelectedOperation {
   readonly requirement: Requirement;
   /** The call's parameters (R3 §7): read only when a proposal is needed or compared. */
   readonly parameters: () => Promise<Readonly<Record<string, unknown>>>;
+  /** Fit a kept answer to this request (MCP: the JSON-RPC `id` of this call). */
+  readonly rewrap?: (kept: Answer) => Answer;
 }
 
 /**
@@ -104,7 +107,12 @@ export function selectMcpTools(
       const call = body ? readToolCall(body) : undefined;
       const tool = call ? matcher.match(call.name) : undefined;
       if (!call || !tool) return undefined;
-      return { requirement: tool.requirement, parameters: async () => call.arguments };
+      return {
+        requirement: tool.requirement,
+        parameters: async () => call.arguments,
+        // A kept JSON-RPC result answers this request: same result, this request's id.
+        rewrap: (kept) => withJsonRpcId(kept, call.id),
+      };
     },
   });
 }
@@ -122,4 +130,14 @@ export function isOperationSelector(value: unknown): value is OperationSelector 
 /** A body excerpt for a proposal's digest (plain text, bounded). */
 export function excerptOf(text: string): string {
   return text.length <= MAX_EXCERPT ? text : `${text.slice(0, MAX_EXCERPT)}…`;
+}
+
+function withJsonRpcId(kept: Answer, id: unknown): Answer {
+  try {
+    const message = JSON.parse(kept.body) as Record<string, unknown>;
+    if (typeof message !== 'object' || message === null || message.jsonrpc !== '2.0') return kept;
+    return { ...kept, body: JSON.stringify({ ...message, id }) };
+  } catch {
+    return kept;
+  }
 }

@@ -145,7 +145,10 @@ export class SignedRequestVerifier {
     const authorization = fields.get('authorization');
     if (authorization?.some((line) => /^\s*aauth(?:\s|$)/i.test(line)))
       required.push('authorization');
-    for (const extra of [...c.additionalComponents, ...routeComponents])
+    // `additional_signature_components` is what agents read in the metadata; servers signing in
+    // their own right (revocations, R3 document fetches) cover what each endpoint names.
+    const additional = preferred === JWT_ONLY ? c.additionalComponents : [];
+    for (const extra of [...additional, ...routeComponents])
       if (!required.includes(extra)) required.push(extra);
     const missing = required.filter((r) => !covered.plain.has(r));
     if (missing.length > 0) {

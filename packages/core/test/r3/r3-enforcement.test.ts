@@ -212,11 +212,23 @@ describe('R3 enforcement: operations, documents, per-call proposals (R3 §4–§
     const mismatch = answerOf(await verify(token, '/notes/n2'));
     expect(mismatch.status).toBe(401);
     expect(rtOf(mismatch).r3_s256).not.toBe(claims.r3_s256);
-    expect((await verify(token, '/notes/n1')).ok).toBe(true);
+    const first = await verify(token, '/notes/n1');
+    expect(first.ok).toBe(true);
     w.clock.now += 1;
+    // Until the route hands its response over, a repeat is refused, never run again.
     const second = answerOf(await verify(token, '/notes/n1'));
     expect(second.status).toBe(403);
     expect(JSON.parse(second.body).error).toBe('denied');
+    // Once kept, a repeated presentation gets that response.
+    expect(first.ok && typeof first.keep).toBe('function');
+    if (first.ok)
+      await first.keep?.({ status: 204, headers: { 'x-deleted': 'n1' }, body: new Uint8Array() });
+    w.clock.now += 1;
+    expect(answerOf(await verify(token, '/notes/n1'))).toEqual({
+      status: 204,
+      headers: { 'x-deleted': 'n1' },
+      body: '',
+    });
   });
 
   it('refuses at set-up a route naming an operation when r3 is not configured', () => {
