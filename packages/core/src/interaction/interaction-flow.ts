@@ -134,8 +134,8 @@ export async function issueSession(
 /**
  * The interaction page (AAuth-11 §7.2.3, §7.3): `GET ?code=&callback=` shows the consent page
  * to the signed-in user; the form's `POST` records the decision, consumes the code and
- * redirects to the callback (with `?error=` on refusal). Wrong codes are counted per user and
- * refused after a few (§11.6.3.1).
+ * redirects to the callback (with `?error=` on refusal). Visitors sign in first; wrong codes are
+ * then counted per user and refused after a few (§11.6.3.1).
  */
 export async function handleInteraction(
   config: InteractionConfig,
@@ -151,22 +151,9 @@ export async function handleInteraction(
   if (input.callback !== undefined && callback === undefined)
     return completionPage('error', 'The return address is not acceptable.');
   const user = await config.authenticateUser(request);
-  const state = config.pending.state;
-  const failures = Number((await state.get(failKey(user ?? 'anonymous'))) ?? '0');
-  if (failures >= config.maxAttempts) return tooMany();
-  const code = normalizeInteractionCode(input.code);
-  const id = code === undefined ? undefined : await state.get(codeKey(code));
-  const key = id === undefined ? undefined : pendingKey(id);
-  const raw = key === undefined ? undefined : await state.get(key);
-  const record = parsePendingRecord(raw);
-  if (record?.state !== 'pending' || record.decision !== undefined) {
-    await state.set(failKey(user ?? 'anonymous'), String(failures + 1), FAILURE_WINDOW);
-    return callback
-      ? redirectTo(withError(callback, 'interaction_expired'))
-      : { ...completionPage('error', 'This code is unknown or has expired.'), status: 410 };
-  }
+  // Sign-in comes first: the code is not even looked up for an anonymous visitor (no oracle).
   if (user === undefined) {
-    if (config.loginUrl === undefined)
+    if (config.loginUrl === undefined || request.method !== 'GET')
       return {
         ...completionPage('error', 'Sign in to this service, then open the link again.'),
         status: 401,
@@ -175,6 +162,20 @@ export async function handleInteraction(
     const login = new URL(config.loginUrl, config.resource);
     login.searchParams.set('return', back);
     return redirectTo(login);
+  }
+  const state = config.pending.state;
+  const failures = Number((await state.get(failKey(user))) ?? '0');
+  if (failures >= config.maxAttempts) return tooMany();
+  const code = normalizeInteractionCode(input.code);
+  const id = code === undefined ? undefined : await state.get(codeKey(code));
+  const key = id === undefined ? undefined : pendingKey(id);
+  const raw = key === undefined ? undefined : await state.get(key);
+  const record = parsePendingRecord(raw);
+  if (record?.state !== 'pending' || record.decision !== undefined) {
+    await state.set(failKey(user), String(failures + 1), FAILURE_WINDOW);
+    return callback
+      ? redirectTo(withError(callback, 'interaction_expired'))
+      : { ...completionPage('error', 'This code is unknown or has expired.'), status: 410 };
   }
   if (request.method === 'GET') {
     const nonce = encodeBase64Url(randomBytes(16));
