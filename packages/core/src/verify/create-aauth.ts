@@ -1,45 +1,36 @@
 import type { Answer } from '../answers/answer.js';
 import { buildProblem, buildRequirementChallenge } from '../answers/build-answer.js';
 import { isDevServerIdentifier, isServerIdentifier } from '../identifiers/is-server-identifier.js';
+import { interactionConfig } from '../interaction/interaction-config.js';
 import {
   declaresInteraction,
-  handleInteraction,
   holdForInteraction,
-  type InteractionConfig,
   issueSession,
   readSession,
 } from '../interaction/interaction-flow.js';
 import type { FetchLike } from '../keys/fetch-like.js';
 import { IssuerKeyCache } from '../keys/issuer-key-cache.js';
 import { type CapturedResponse, type HeldDispatch, runPrincipal } from '../pending/deferred-run.js';
-import { handlePendingPoll, keepable, type PollConfig } from '../pending/handle-poll.js';
-import {
-  captureInvocation,
-  newPendingId,
-  PENDING_PATH_PREFIX,
-  pendingAnswer,
-  storePending,
-} from '../pending/hold-invocation.js';
-import type { MintClaims } from '../pending/pending-record.js';
-import { createR3Store, R3_PATH_PREFIX } from '../r3/r3-store.js';
-import { handleR3Document } from '../r3/serve-r3-document.js';
+import { keepable, type PollConfig } from '../pending/handle-poll.js';
+import { holdForAuthToken } from '../pending/hold-for-auth-token.js';
+import { buildPollConfig } from '../pending/pending-options.js';
 import { createMemoryReplayStore } from '../replay/replay-store.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
-import { collectHeaderFields, fieldValue, type HeaderFields } from '../request/header-fields.js';
-import { handleAuthorization } from '../resource/handle-authorization.js';
+import { collectHeaderFields, fieldValue } from '../request/header-fields.js';
 import { buildResourceMetadata } from '../resource/resource-metadata.js';
+import { sameOriginPath } from '../resource/same-origin-path.js';
 import { buildJwks, serveWellKnown } from '../resource/serve-well-known.js';
-import { handleRevocation } from '../revocation/handle-revocation.js';
 import { createMemoryRevocationStore } from '../revocation/revocation-store.js';
-import { createSessionSealer } from '../session/session-token.js';
 import { createMemoryStateStore } from '../state/state-store.js';
 import type { TokenKind } from '../tokens/token-kind.js';
 import { TokenVerifier } from '../tokens/verify-aauth-jwt.js';
 import type { AAuthEvent } from './aauth-event.js';
 import type { AAuthOptions } from './aauth-options.js';
 import { authorize, type CallDetails } from './authorize.js';
-import { grantsHeld, type R3Enforcement, type R3Reference } from './authorize-r3.js';
+import { grantsHeld } from './authorize-r3.js';
+import { createRequirementCheck } from './check-requirement.js';
 import { failureResult } from './failure-answer.js';
+import { createEndpointHandler } from './handle-endpoints.js';
 import { isOperationSelector, type OperationSelector } from './operation-selector.js';
 import {
   AUTHORITY,
@@ -50,7 +41,9 @@ import {
   trustFunction,
 } from './option-checks.js';
 import type { AAuthPrincipal } from './principal.js';
-import { normalizeRequirement, type Requirement, type RequirementInput } from './requirement.js';
+import { checkR3Options, metadataWithR3, r3Enforcement } from './r3-options.js';
+import { reportEvent } from './report-event.js';
+import type { Requirement, RequirementInput } from './requirement.js';
 import { createServerKeyResolver } from './server-key-resolver.js';
 import { toPrincipal } from './to-principal.js';
 import {
@@ -229,31 +222,8 @@ export function createAAuth(options: AAuthOptions): AAuth {
     replayMethods: replayMethods(options.replayMethods),
     revocation: revocationStore,
   });
-  const r3Options = options.r3;
-  if (r3Options !== undefined) {
-    if (
-      typeof r3Options !== 'object' ||
-      r3Options === null ||
-      !(r3Options.definition instanceof Map)
-    )
-      throw new TypeError(
-        'r3.definition must come from r3DefinitionFromOpenApi() or r3DefinitionFromMcpTools()',
-      );
-    const v = r3Options.vocabularies;
-    if (typeof v !== 'object' || v === null || Object.keys(v).length === 0)
-      throw new TypeError('r3.vocabularies must map each vocabulary to its discovery URL');
-    for (const vocabulary of r3Options.definition.keys())
-      if (typeof v[vocabulary] !== 'string')
-        throw new TypeError(`r3.vocabularies: no discovery URL for ${vocabulary}`);
-  }
-  const metadataOptions =
-    r3Options === undefined
-      ? (options.metadata ?? {})
-      : {
-          ...options.metadata,
-          extra: { ...options.metadata?.extra, r3_vocabularies: { ...r3Options.vocabularies } },
-        };
-  const metadata = buildResourceMetadata(metadataOptions, {
+  checkR3Options(options.r3);
+  const metadata = buildResourceMetadata(metadataWithR3(options.metadata, options.r3), {
     resource,
     signatureWindow: window,
     additionalSignatureComponents: additional,
@@ -261,73 +231,41 @@ export function createAAuth(options: AAuthOptions): AAuth {
     dev,
   });
   const jwks = buildJwks(signingKey, options.previousKeys ?? []);
-  const jwksUrl = new URL(metadata.jwks_uri as string);
   const routes = {
     metadataPath: '/.well-known/aauth-resource.json',
-    jwksPath: jwksUrl.origin === new URL(resource).origin ? jwksUrl.pathname : undefined,
+    jwksPath: sameOriginPath(metadata.jwks_uri, resource),
     metadataBody: JSON.stringify(metadata),
     jwksBody: JSON.stringify(jwks),
   };
   const describedScopes = options.metadata?.scopeDescriptions;
-  const revocationUrl =
-    metadata.revocation_endpoint === undefined
-      ? undefined
-      : new URL(metadata.revocation_endpoint as string);
-  const revocationPath =
-    revocationUrl && revocationUrl.origin === new URL(resource).origin
-      ? revocationUrl.pathname
-      : undefined;
+  const revocationPath = sameOriginPath(metadata.revocation_endpoint, resource);
   const revocationConfig = { verifier: signed, store: revocationStore, now, window };
-  const authorizationUrl =
-    metadata.authorization_endpoint === undefined
-      ? undefined
-      : new URL(metadata.authorization_endpoint as string);
+  const authorizationPath = sameOriginPath(metadata.authorization_endpoint, resource);
   if (
-    authorizationUrl &&
-    (signingKey === undefined || (describedScopes === undefined && !r3Options))
+    metadata.authorization_endpoint !== undefined &&
+    (signingKey === undefined || (describedScopes === undefined && !options.r3))
   ) {
     throw new TypeError(
       'metadata.authorizationEndpoint needs signingKey and metadata.scopeDescriptions (or r3)',
     );
   }
-  const authorizationPath =
-    authorizationUrl && authorizationUrl.origin === new URL(resource).origin
-      ? authorizationUrl.pathname
-      : undefined;
   if (options.accountHolder !== undefined && typeof options.accountHolder !== 'function')
     throw new TypeError('accountHolder must be a function');
-  const pendingOptions = options.pending ?? {};
   const state = options.state ?? createMemoryStateStore({ now });
-  const pollConfig: PollConfig = {
+  const pollConfig = buildPollConfig(options.pending, {
     state,
     now,
-    retryAfter: positive('pending.retryAfter', pendingOptions.retryAfter, 5, 3600, 0),
-    ttl: positive('pending.ttlSeconds', pendingOptions.ttlSeconds, 600, 86_400),
-    maxBodyBytes: positive('pending.maxBodyBytes', pendingOptions.maxBodyBytes, 1_048_576),
-    maxResultBytes: positive('pending.maxResultBytes', pendingOptions.maxResultBytes, 1_048_576),
     verifier: signed,
     signingKey,
     lifetime,
-  };
-  const interaction = interactionConfig(options, pollConfig, resource, dev, now);
+  });
+  const interaction = interactionConfig(options.sessions, pollConfig, resource, dev, now);
   if (interaction) {
     const config = interaction;
     (pollConfig as { issueSession?: PollConfig['issueSession'] }).issueSession = (record, p) =>
       issueSession(config, record, p);
   }
-  const r3Store = r3Options ? createR3Store(state, { now }) : undefined;
-  const r3: R3Enforcement | undefined =
-    r3Options && r3Store
-      ? {
-          resource,
-          definition: r3Options.definition,
-          store: r3Store,
-          state,
-          documentTtl: positive('r3.documentTtlSeconds', r3Options.documentTtlSeconds, 2_592_000),
-          // A proposal must outlive the held request and the per-call auth token (≤ 1 hour).
-          proposalTtl: pollConfig.ttl + 3600,
-        }
-      : undefined;
+  const r3 = r3Enforcement(options.r3, state, resource, now, pollConfig.ttl);
   if (r3)
     (pollConfig as { grantsOperation?: PollConfig['grantsOperation'] }).grantsOperation =
       grantsHeld;
@@ -340,85 +278,12 @@ export function createAAuth(options: AAuthOptions): AAuth {
     r3,
   };
 
-  const checkRequirement = (req: Requirement): Requirement => {
-    if (req.level === 'session' && !interaction) {
-      throw new TypeError('a route that needs a session requires the sessions option');
-    }
-    if (signingKey === undefined && req.level === 'auth') {
-      throw new TypeError(
-        'a route that needs an auth token requires the signingKey option (resource tokens)',
-      );
-    }
-    // Resource tokens may only carry scopes the resource describes (AAuth-11 §11.10).
-    if (describedScopes) {
-      for (const s of req.scopes)
-        if (!Object.hasOwn(describedScopes, s))
-          throw new TypeError(`requirement.auth: scope ${s} is not in metadata.scopeDescriptions`);
-    }
-    if (req.operation && !r3)
-      throw new TypeError(
-        `operation ${req.operation.id} needs its R3 grant enforced: configure the r3 option`,
-      );
-    return req;
-  };
-  function requirementOf(input?: RequirementInput | Requirement): Requirement;
-  function requirementOf(input?: RouteRequirement): Requirement | OperationSelector;
-  function requirementOf(input?: RouteRequirement): Requirement | OperationSelector {
-    if (isOperationSelector(input)) {
-      checkRequirement(input.unmatched);
-      for (const r of input.requirements) checkRequirement(r);
-      return input;
-    }
-    return checkRequirement(normalizeRequirement(input));
-  }
-
-  /** Hold the invocation and answer `202` (AAuth-11 §6.5.1); `undefined` → answer `401`. */
-  const holdForAuthToken = async (
-    request: AAuthRequest,
-    fields: HeaderFields,
-    principal: AAuthPrincipal,
-    requirement: Requirement,
-    decision: {
-      answer: Answer;
-      mint?: MintClaims;
-      resourceToken?: string;
-      document?: R3Reference;
-    },
-  ): Promise<Answer | undefined> => {
-    try {
-      const held = await captureInvocation(pollConfig, request, fields);
-      if (!held || !decision.mint) return undefined;
-      const id = newPendingId();
-      const t = now();
-      const proposal = decision.document?.proposal ? decision.document.s256 : undefined;
-      await storePending(pollConfig, {
-        ...(proposal === undefined ? {} : { proposal }),
-        v: 1,
-        id,
-        kind: 'auth-token',
-        state: 'pending',
-        jkt: principal.keyThumbprint,
-        expires: t + pollConfig.ttl,
-        held,
-        scopes: decision.mint.scope,
-        mint: decision.mint,
-        ...(decision.resourceToken === undefined ? {} : { resourceToken: decision.resourceToken }),
-        resourceTokenExp: Math.floor(t) + lifetime,
-        ...(requirement.operation
-          ? {
-              operation: {
-                vocabulary: requirement.operation.vocabulary,
-                id: requirement.operation.id,
-              },
-            }
-          : {}),
-      });
-      return pendingAnswer(id, pollConfig.retryAfter, decision.answer.headers['aauth-requirement']);
-    } catch {
-      // A state store that fails must not lose the request: the 401 path needs no state.
-      return undefined;
-    }
-  };
+  const requirementOf = createRequirementCheck({
+    sessions: interaction !== undefined,
+    signingKey,
+    describedScopes,
+    r3: r3 !== undefined,
+  });
 
   const verify = async (request: AAuthRequest, input?: RouteRequirement): Promise<VerifyResult> => {
     const started = performance.now();
@@ -435,29 +300,8 @@ export function createAAuth(options: AAuthOptions): AAuth {
       outcome: AAuthEvent['outcome'],
       detail?: string,
     ): VerifyResult => {
-      if (onEvent) {
-        const token = verified?.token;
-        const q = request.target.indexOf('?');
-        try {
-          onEvent({
-            outcome,
-            code: result.ok ? undefined : (result.code as AAuthEvent['code']),
-            status: result.ok ? 200 : result.answer.status,
-            method: request.method,
-            path: q === -1 ? request.target : request.target.slice(0, q),
-            requirement: requirement.level,
-            tokenType: token?.kind,
-            iss: token?.iss,
-            sub: token?.sub,
-            jti: token?.jti,
-            keyThumbprint: verified?.keyThumbprint,
-            durationMs: performance.now() - started,
-            detail,
-          });
-        } catch {
-          // An observer must never change the answer.
-        }
-      }
+      if (onEvent)
+        reportEvent(onEvent, { request, requirement, verified, started }, result, outcome, detail);
       return result;
     };
     try {
@@ -539,7 +383,14 @@ export function createAAuth(options: AAuthOptions): AAuth {
       const decision = await authorize(authorizeConfig, principal, requirement, request, call);
       if (!decision.ok) {
         if (requirement.defer && decision.mint) {
-          const held = await holdForAuthToken(request, fields, principal, requirement, decision);
+          const held = await holdForAuthToken(
+            pollConfig,
+            request,
+            fields,
+            principal,
+            requirement,
+            decision,
+          );
           if (held) return finish({ ok: false, answer: held, code: decision.code }, 'challenged');
         }
         return finish(
@@ -575,55 +426,23 @@ export function createAAuth(options: AAuthOptions): AAuth {
     requirement: requirementOf,
     verify,
     wellKnown: (method: string, target: string) => serveWellKnown(routes, method, target),
-    async handle(request: AAuthRequest): Promise<Answer | HeldDispatch | undefined> {
-      const known = serveWellKnown(routes, request.method, request.target);
-      if (known) return known;
-      const q = request.target.indexOf('?');
-      const path = q === -1 ? request.target : request.target.slice(0, q);
-      try {
-        if (interaction && path === interaction.path)
-          return await handleInteraction(interaction, request);
-        if (r3Store && path.startsWith(R3_PATH_PREFIX)) {
-          return await handleR3Document(
-            { verifier: signed, store: r3Store },
-            request,
-            collectHeaderFields(request.headers),
-          );
-        }
-        if (path.startsWith(PENDING_PATH_PREFIX)) {
-          return await handlePendingPoll(
-            pollConfig,
-            request,
-            collectHeaderFields(request.headers),
-            path.slice(PENDING_PATH_PREFIX.length),
-          );
-        }
-        if (revocationPath !== undefined && path === revocationPath) {
-          return await handleRevocation(
-            revocationConfig,
-            request,
-            collectHeaderFields(request.headers),
-          );
-        }
-        if (authorizationPath !== undefined && path === authorizationPath && signingKey) {
-          const config = {
-            verifier: signed,
-            resource,
-            accessServer,
-            signingKey,
-            scopes: new Set(Object.keys(describedScopes ?? {})),
-            lifetime,
-            now,
-            accountHolder: options.accountHolder,
-            r3: r3 && { definition: r3.definition, store: r3.store, documentTtl: r3.documentTtl },
-          };
-          return await handleAuthorization(config, request, collectHeaderFields(request.headers));
-        }
-      } catch {
-        return buildProblem(400, 'invalid_request', 'the request could not be processed');
-      }
-      return undefined;
-    },
+    handle: createEndpointHandler({
+      routes,
+      verifier: signed,
+      interaction,
+      r3,
+      pending: pollConfig,
+      revocationPath,
+      revocation: revocationConfig,
+      authorizationPath,
+      resource,
+      accessServer,
+      signingKey,
+      describedScopes,
+      lifetime,
+      now,
+      accountHolder: options.accountHolder,
+    }),
     metadata,
     jwks,
     stats: () => ({
@@ -632,35 +451,4 @@ export function createAAuth(options: AAuthOptions): AAuth {
       confirmationKeys: signed.cachedKeys,
     }),
   });
-}
-
-function interactionConfig(
-  options: AAuthOptions,
-  pending: PollConfig,
-  resource: string,
-  dev: boolean,
-  now: () => number,
-): InteractionConfig | undefined {
-  const s = options.sessions;
-  if (s === undefined) return undefined;
-  if (typeof s !== 'object' || s === null) throw new TypeError('sessions must be an object');
-  if (typeof s.authenticateUser !== 'function')
-    throw new TypeError('sessions.authenticateUser must be a function');
-  const path = s.interactionPath ?? '/aauth/interaction';
-  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~/-]*$/.test(path))
-    throw new TypeError('sessions.interactionPath must be an absolute path');
-  if (s.loginUrl !== undefined && typeof s.loginUrl !== 'string')
-    throw new TypeError('sessions.loginUrl must be a URL string');
-  return {
-    pending,
-    sealer: createSessionSealer(s.secret, { now }),
-    resource,
-    dev,
-    path,
-    ttl: positive('sessions.ttlSeconds', s.ttlSeconds, 3600, 30 * 86_400),
-    maxAttempts: positive('sessions.maxCodeAttempts', s.maxCodeAttempts, 5, 100),
-    loginUrl: s.loginUrl,
-    resourceName: s.resourceName,
-    authenticateUser: s.authenticateUser,
-  };
 }
