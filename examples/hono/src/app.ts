@@ -2,6 +2,7 @@ import {
   type AAuthOptions,
   OPENAPI_VOCABULARY,
   operationRequirements,
+  type R3DisplayMap,
   type R3Options,
   type ResourceMetadataOptions,
   r3DefinitionFromOpenApi,
@@ -70,10 +71,23 @@ export function createApp(options: AAuthOptions): Hono<NotesEnv> {
   return app;
 }
 
+/**
+ * What people read when they consent (R3 §4.1): kept by the resource, never published in the
+ * OpenAPI document. Proposals for a deletion add the call's own details.
+ */
+const NOTES_DISPLAY: R3DisplayMap = {
+  listNotes: { summary: 'Read your notes', data_accessed: 'The text and dates of all your notes' },
+  createNote: { summary: 'Create a note', implications: 'A new note is added to your notes' },
+  deleteNote: {
+    summary: 'Delete one of your notes',
+    irreversible: 'A deleted note cannot be restored',
+  },
+};
+
 /** R3: the operations people consent to, and where agents read them. */
 export function notesR3(resource: string): R3Options {
   return {
-    definition: r3DefinitionFromOpenApi(operations),
+    definition: r3DefinitionFromOpenApi(operations, NOTES_DISPLAY),
     vocabularies: { [OPENAPI_VOCABULARY]: `${resource}/openapi.json` },
   };
 }
