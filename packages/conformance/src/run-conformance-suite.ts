@@ -557,6 +557,116 @@ export function runConformanceSuite(name: string, start: StartConformanceApp): v
       expect(JSON.parse(served.body).principal.tokenType).toBe('auth');
     });
 
+    it('refuses attacks on pending URLs: another key, other methods, unknown ids', async () => {
+      const person = await fx.personServer.issuePersonToken({
+        resource: RESOURCE,
+        agentKey: agent.key,
+      });
+      const held = await send(
+        await signed('POST', '/deferred', person, agent.key, { body: '{"text":"mine"}' }),
+      );
+      expect(held.status).toBe(202);
+      const location = held.headers.get('location') as string;
+      // Another agent that learned the URL, even with a valid auth token of its own.
+      const thief = await fx.newAgent();
+      const stolen = await fx.personServer.issueAuthToken({
+        resource: RESOURCE,
+        agentKey: thief.key,
+        scope: ['notes:write'],
+      });
+      const foreign = await send(await signed('GET', location, stolen, thief.key));
+      expect(foreign.status).toBe(403);
+      expect(JSON.parse(foreign.body).error).toBe('denied');
+      expect(foreign.headers.get('signature-error')).toBeNull();
+      expect(foreign.headers.get('aauth-requirement')).toBeNull();
+      const post = await send({ method: 'POST', path: location, headers: {} });
+      expect(post.status).toBe(405);
+      expect(post.headers.get('allow')).toBe('GET');
+      const unsigned = await send({ method: 'GET', path: location, headers: {} });
+      expect(unsigned.status).toBe(401);
+      const unknown = await send(
+        await signed('GET', '/aauth/pending/AAAAAAAAAAAAAAAAAAAAAA', person, agent.key),
+      );
+      expect(unknown.status).toBe(410);
+      // The owner still completes, and its body was kept intact.
+      const auth = await fx.personServer.issueAuthToken({
+        resource: RESOURCE,
+        agentKey: agent.key,
+        scope: ['notes:write'],
+      });
+      const done = await send(await signed('GET', location, auth, agent.key));
+      expect(done.status).toBe(200);
+      expect(JSON.parse(done.body).body).toEqual({ text: 'mine' });
+    });
+
+    it('refuses attacks on the interaction page and on session tokens', async () => {
+      const page = (path: string, headers: Record<string, string> = {}, body?: string) =>
+        send({
+          method: body === undefined ? 'GET' : 'POST',
+          path,
+          headers,
+          ...(body === undefined ? {} : { body: new TextEncoder().encode(body) }),
+        });
+      const token = await agent.agentToken();
+      const first = await send(
+        await signed('GET', '/session', token, agent.key, {
+          headers: { 'aauth-capabilities': 'interaction' },
+        }),
+      );
+      const code = String(
+        parseDictionary(first.headers.get('aauth-requirement') ?? '')
+          .get('requirement')?.[1]
+          .get('code'),
+      );
+      // Not signed in: nothing about the code is revealed.
+      expect((await page(`/aauth/interaction?code=${code}`)).status).toBe(401);
+      // A script or plain-http callback is refused before anything else.
+      const evil = encodeURIComponent('javascript:alert(1)');
+      expect(
+        (await page(`/aauth/interaction?code=${code}&callback=${evil}`, { 'x-user': 'eve' }))
+          .status,
+      ).toBe(400);
+      // A wrong code, and a forged form without the page's nonce.
+      expect((await page('/aauth/interaction?code=ZZZZZ-ZZZZZ', { 'x-user': 'eve' })).status).toBe(
+        410,
+      );
+      const form = { 'x-user': 'eve', 'content-type': 'application/x-www-form-urlencoded' };
+      expect(
+        (await page('/aauth/interaction', form, `code=${code}&nonce=x&decision=approve`)).status,
+      ).toBe(400);
+      const shown = await page(`/aauth/interaction?code=${code}`, { 'x-user': 'eve' });
+      expect(shown.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+      expect(shown.headers.get('x-frame-options')).toBe('DENY');
+      const nonce = /name="nonce" value="([^"]+)"/.exec(shown.body)?.[1] ?? '';
+      expect(
+        (await page('/aauth/interaction', form, `code=${code}&nonce=${nonce}&decision=approve`))
+          .status,
+      ).toBe(200);
+      const done = await send(
+        await signed('GET', first.headers.get('location') as string, token, agent.key),
+      );
+      const session = done.headers.get('aauth-access') as string;
+      expect(session).toBeTruthy();
+      // The session token is bound to the key that established it.
+      const thief = await fx.newAgent();
+      const replayed = await send(
+        await signed('GET', '/session', await thief.agentToken(), thief.key, {
+          headers: { authorization: `AAuth ${session}` },
+        }),
+      );
+      expect(replayed.status).toBe(403);
+      // Sent without covering `authorization`: a signature error, not a session.
+      const plain = await signed('GET', '/session', token, agent.key, { created: now() - 2 });
+      const uncovered = await send({
+        ...plain,
+        headers: { ...plain.headers, authorization: `AAuth ${session}` },
+      });
+      expect(uncovered.status).toBe(401);
+      expect(uncovered.headers.get('signature-error')).toMatch(
+        /^error=invalid_input, required_input=\(.*"authorization"/,
+      );
+    });
+
     it('leaves unprotected routes alone', async () => {
       const got = await send({ method: 'GET', path: '/open', headers: {} });
       expect(got.status).toBe(200);
