@@ -83,7 +83,7 @@ export async function holdForInteraction(
     code,
     agent: { iss: principal.agent.iss, sub: principal.agent.sub },
   };
-  await storePending(config.pending, record);
+  if (!(await storePending(config.pending, record))) return undefined;
   // The code expires with the pending request (AAuth-11 §11.6.3.1).
   await config.pending.state.set(codeKey(code), id, config.pending.ttl);
   return pendingAnswer(id, config.pending.retryAfter, requirement);

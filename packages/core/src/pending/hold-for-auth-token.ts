@@ -28,7 +28,7 @@ export async function holdForAuthToken(
     const id = newPendingId();
     const t = pollConfig.now();
     const proposal = decision.document?.proposal ? decision.document.s256 : undefined;
-    await storePending(pollConfig, {
+    const stored = await storePending(pollConfig, {
       ...(proposal === undefined ? {} : { proposal }),
       v: 1,
       id,
@@ -50,6 +50,7 @@ export async function holdForAuthToken(
           }
         : {}),
     });
+    if (!stored) return undefined;
     return pendingAnswer(id, pollConfig.retryAfter, decision.answer.headers['aauth-requirement']);
   } catch {
     // A state store that fails must not lose the request: the 401 path needs no state.

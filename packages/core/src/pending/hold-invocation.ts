@@ -19,6 +19,8 @@ export interface PendingConfig {
   readonly ttl: number;
   /** Largest body a held invocation keeps. */
   readonly maxBodyBytes: number;
+  /** Requests one agent key may have held within `ttl` (bounds what one key can park). */
+  readonly maxPerKey: number;
 }
 
 // Not replayed: the signature belongs to the original request, hop-by-hop fields to its connection.
@@ -93,8 +95,17 @@ export function newPendingId(): string {
   return encodeBase64Url(randomBytes(16));
 }
 
-/** Store a new pending record; its TTL leaves room for the result to be kept afterwards. */
-export async function storePending(config: PendingConfig, record: PendingRecord): Promise<void> {
+/**
+ * Store a new pending record; its TTL leaves room for the result to be kept afterwards.
+ * `false` when the key already has `maxPerKey` requests held in this window (the count is
+ * approximate under concurrency; it bounds, it does not meter).
+ */
+export async function storePending(config: PendingConfig, record: PendingRecord): Promise<boolean> {
   const ttl = Math.max(1, Math.ceil(record.expires - config.now()) + 60);
+  const countKey = `aauth:held-by:${record.jkt}`;
+  const count = Number((await config.state.get(countKey)) ?? '0');
+  if (!(count < config.maxPerKey)) return false;
+  await config.state.set(countKey, String(count + 1), ttl);
   await config.state.set(pendingKey(record.id), JSON.stringify(record), ttl);
+  return true;
 }

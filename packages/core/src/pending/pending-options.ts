@@ -27,6 +27,7 @@ export function buildPollConfig(
     ttl: positive('pending.ttlSeconds', pendingOptions.ttlSeconds, 600, 86_400),
     maxBodyBytes: positive('pending.maxBodyBytes', pendingOptions.maxBodyBytes, 1_048_576),
     maxResultBytes: positive('pending.maxResultBytes', pendingOptions.maxResultBytes, 1_048_576),
+    maxPerKey: positive('pending.maxPerKey', pendingOptions.maxPerKey, 50, 100_000, 1),
     verifier: context.verifier,
     signingKey: context.signingKey,
     lifetime: context.lifetime,

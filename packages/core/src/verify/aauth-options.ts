@@ -121,6 +121,8 @@ export interface PendingOptions {
   readonly maxBodyBytes?: number;
   /** Largest response kept to answer repeated polls. Default 1 MiB. */
   readonly maxResultBytes?: number;
+  /** Requests one agent key may have held within `ttlSeconds`; more get `401`. Default 50. */
+  readonly maxPerKey?: number;
 }
 
 /** R3 settings: the definition enforced, and where agents read the vocabularies (R3 §3.1). */

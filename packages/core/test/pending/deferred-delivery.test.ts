@@ -217,6 +217,24 @@ describe('deferred auth-token delivery (AAuth-11 §6.5.1, §11.8)', () => {
     expect(!r.ok && r.answer.headers['aauth-requirement']).toMatch(/^requirement=auth-token;/);
   });
 
+  it('holds at most pending.maxPerKey requests per agent key, then answers 401', async () => {
+    const capped = w.aauth({
+      state,
+      pending: { maxPerKey: 2 },
+      metadata: { scopeDescriptions: { 'notes:write': 'Write notes' } },
+    });
+    const person = await w.personToken();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await capped.verify(
+        await w.request(person, { method: 'POST', path: '/notes', body: `{"n":${i}}` }),
+        ROUTE,
+      );
+      statuses.push(r.ok ? 200 : r.answer.status);
+    }
+    expect(statuses).toEqual([202, 202, 401]);
+  });
+
   it('ignores a forged run object: the request is verified as usual', async () => {
     const r = await aauth.verify(
       { method: 'POST', target: '/notes', headers: {}, deferred: { pendingId: 'x' } },
