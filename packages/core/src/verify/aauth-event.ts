@@ -6,12 +6,22 @@ import type { AAuthErrorCode } from '../errors/error-codes.js';
  */
 export interface AAuthEvent {
   readonly outcome: 'verified' | 'challenged' | 'denied' | 'error';
-  /** Error code, or the requirement sent with a challenge. */
-  readonly code: AAuthErrorCode | 'agent-token' | 'person-token' | 'auth-token' | undefined;
+  /** Error code, or the requirement sent with a challenge (`kept_result`: a repeat answered from a kept response). */
+  readonly code:
+    | AAuthErrorCode
+    | 'agent-token'
+    | 'person-token'
+    | 'auth-token'
+    | 'interaction'
+    | 'kept_result'
+    | undefined;
   readonly status: number;
   readonly method: string;
   readonly path: string;
-  readonly requirement: 'agent' | 'session' | 'person' | 'auth';
+  /** The route's requirement level; `undefined` at an endpoint core owns (see `endpoint`). */
+  readonly requirement: 'agent' | 'session' | 'person' | 'auth' | undefined;
+  /** Set for a decision at an endpoint core owns. */
+  readonly endpoint?: 'pending' | 'interaction' | 'r3-document' | 'revocation' | 'authorization';
   readonly tokenType: 'agent' | 'person' | 'auth' | undefined;
   readonly iss: string | undefined;
   readonly sub: string | undefined;

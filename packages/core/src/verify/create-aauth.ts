@@ -442,6 +442,7 @@ export function createAAuth(options: AAuthOptions): AAuth {
       lifetime,
       now,
       accountHolder: options.accountHolder,
+      onEvent,
     }),
     metadata,
     jwks,
