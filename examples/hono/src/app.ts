@@ -24,8 +24,8 @@ const operations = operationRequirements(notesOpenApi, {
 
 /** The notes API: its OpenAPI operations, with R3 consent over them. */
 export function createApp(options: AAuthOptions): Hono<NotesEnv> {
-  const aauth = aauthHono({ ...options, r3: notesR3(options.resource) });
   const notes = new NotesStore();
+  const aauth = aauthHono({ ...options, r3: notesR3(options.resource, notes) });
   const app = new Hono<NotesEnv>();
   // Metadata, JWKS, pending URLs, R3 documents, revocation. Given the app, a completed poll
   // runs the held (202) request through it.
@@ -85,10 +85,23 @@ const NOTES_DISPLAY: R3DisplayMap = {
 };
 
 /** R3: the operations people consent to, and where agents read them. */
-export function notesR3(resource: string): R3Options {
+export function notesR3(resource: string, notes: NotesStore): R3Options {
   return {
     definition: r3DefinitionFromOpenApi(operations, NOTES_DISPLAY),
     vocabularies: { [OPENAPI_VOCABULARY]: `${resource}/openapi.json` },
+    // A deletion's proposal names the very note, which only the resource knows (R3 §7).
+    describeCall: ({ operation, parameters, principal }) => {
+      const person = principal.person;
+      const note =
+        operation.id === 'deleteNote' && person
+          ? notes.get(person, String(parameters.id))
+          : undefined;
+      if (!note) return {};
+      return {
+        summary: `Delete the note “${note.text.slice(0, 60)}”`,
+        detail: `## Action\nDelete the note written ${note.createdAt.slice(0, 10)}.`,
+      };
+    },
   };
 }
 

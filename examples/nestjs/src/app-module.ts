@@ -26,11 +26,13 @@ import { notesOperationRequirements } from './openapi.ts';
 // biome-ignore lint/complexity/noStaticOnlyClass: Nest's dynamic-module idiom, AppModule.forRoot(options)
 export class AppModule {
   static forRoot(options: AAuthOptions): DynamicModule {
+    // One store, shared by the controller and the proposals that name a note.
+    const notes = new NotesStore();
     return {
       module: AppModule,
-      imports: [AAuthModule.forRoot({ ...options, r3: notesR3(options.resource) })],
+      imports: [AAuthModule.forRoot({ ...options, r3: notesR3(options.resource, notes) })],
       controllers: [HealthController, OpenApiController, WhoamiController, NotesController],
-      providers: [NotesStore],
+      providers: [{ provide: NotesStore, useValue: notes }],
     };
   }
 }
@@ -49,10 +51,23 @@ const NOTES_DISPLAY: R3DisplayMap = {
 };
 
 /** R3: the operations people consent to, and where agents read them. */
-export function notesR3(resource: string): R3Options {
+export function notesR3(resource: string, notes: NotesStore): R3Options {
   return {
     definition: r3DefinitionFromOpenApi(notesOperationRequirements, NOTES_DISPLAY),
     vocabularies: { [OPENAPI_VOCABULARY]: `${resource}/openapi.json` },
+    // A deletion's proposal names the very note, which only the resource knows (R3 §7).
+    describeCall: ({ operation, parameters, principal }) => {
+      const person = principal.person;
+      const note =
+        operation.id === 'deleteNote' && person
+          ? notes.get(person, String(parameters.id))
+          : undefined;
+      if (!note) return {};
+      return {
+        summary: `Delete the note “${note.text.slice(0, 60)}”`,
+        detail: `## Action\nDelete the note written ${note.createdAt.slice(0, 10)}.`,
+      };
+    },
   };
 }
 

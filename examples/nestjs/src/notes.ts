@@ -33,6 +33,10 @@ export class NotesStore {
     return note;
   }
 
+  get(person: { iss: string; sub: string }, id: string): Note | undefined {
+    return this.#of(person).get(id);
+  }
+
   remove(person: { iss: string; sub: string }, id: string): boolean {
     return this.#of(person).delete(id);
   }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { AAuthOptions, ResourceMetadataOptions } from '@aauth-gate/core';
 import { generateResourceKey } from '@aauth-gate/core';
 import {
+  type ConsentRequest,
   createDevAgentProvider,
   createDevPersonServer,
   createTestAgent,
@@ -56,8 +57,16 @@ export function runNotesExampleSuite(
     let server: NotesExampleServer;
     let url: string;
 
+    // What the person was asked, as the person server's consent screen would show it.
+    const consents: ConsentRequest[] = [];
+
     beforeAll(async () => {
-      ps = await createDevPersonServer();
+      ps = await createDevPersonServer({
+        consent: (request) => {
+          consents.push(request);
+          return 'grant';
+        },
+      });
       ap = await createDevAgentProvider({ personServer: ps.issuer });
       server = await start();
       url = server.url;
@@ -153,6 +162,7 @@ export function runNotesExampleSuite(
       });
       const { id } = (await created.json()) as { id: string };
       exchanges.length = 0;
+      consents.length = 0;
       const deleted = await agent.fetch(`${url}/notes/${id}`, { method: 'DELETE' });
       expect(deleted.status).toBe(204);
       const held = exchanges.find((e) => e.method === 'DELETE' && e.status === 202);
@@ -162,6 +172,10 @@ export function runNotesExampleSuite(
         (e) => e.method === 'GET' && e.url.includes('/aauth/pending/'),
       );
       expect(polls.at(-1)?.status).toBe(204);
+      // The person approved a proposal of this very call, described by the resource (R3 §7).
+      const proposal = consents.find((c) => c.r3?.proposal)?.r3;
+      expect(proposal?.document.parameters).toEqual({ id });
+      expect(proposal?.display?.summary).toBe('Delete the note “to delete”');
       // A different note needs its own approval: a new proposal, a new pending request.
       const other = await agent.fetch(`${url}/notes`, {
         method: 'POST',

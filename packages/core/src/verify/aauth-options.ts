@@ -7,6 +7,7 @@ import type { ResourceSigningKey } from '../resource/resource-signing-key.js';
 import type { RevocationStore } from '../revocation/revocation-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { AAuthEvent } from './aauth-event.js';
+import type { AAuthPrincipal } from './principal.js';
 
 /** Which issuers are trusted: any, an allow-list of identifiers, or a function. */
 export type IssuerTrust = 'any' | readonly string[] | ((iss: string) => boolean | Promise<boolean>);
@@ -133,4 +134,17 @@ export interface R3Options {
   readonly vocabularies: Readonly<Record<string, string>>;
   /** Seconds an R3 document is kept after its latest resource token (servers may re-fetch it). Default 30 days. */
   readonly documentTtlSeconds?: number;
+  /**
+   * Describe one per-call invocation for the person (R3 §7): what only the resource knows
+   * (which record, how big, what depends on it). `summary` replaces the operation's consent
+   * line, `detail` (Markdown: `## Action`, `## Details`, …) is shown with it. Default: the
+   * operation's texts and the call's parameters.
+   */
+  readonly describeCall?: (call: {
+    readonly operation: { readonly vocabulary: string; readonly id: string };
+    readonly parameters: Readonly<Record<string, unknown>>;
+    readonly principal: AAuthPrincipal;
+  }) =>
+    | { readonly summary?: string; readonly detail?: string }
+    | Promise<{ readonly summary?: string; readonly detail?: string }>;
 }

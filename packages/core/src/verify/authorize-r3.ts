@@ -5,6 +5,7 @@ import { buildProposal, composeR3Document } from '../r3/r3-document.js';
 import { hasR3Grant, r3Decision } from '../r3/r3-grant.js';
 import { type R3Store, r3Uri } from '../r3/r3-store.js';
 import type { StateStore } from '../state/state-store.js';
+import type { R3Options } from './aauth-options.js';
 import { excerptOf } from './operation-selector.js';
 import type { AAuthPrincipal } from './principal.js';
 import type { RequirementOperation } from './requirement.js';
@@ -19,6 +20,8 @@ export interface R3Enforcement {
   readonly documentTtl: number;
   /** Seconds a per-call proposal stays usable (held request, consent, one call). */
   readonly proposalTtl: number;
+  /** The resource's own description of one call, for its proposal. */
+  readonly describeCall?: R3Options['describeCall'];
 }
 
 /** The R3 document a resource token must name, and whether it is a per-call proposal. */
@@ -188,13 +191,15 @@ async function proposalFor(
       digest.push({ name, excerpt: excerptOf(value) });
     else if (isParameterDigest(value)) digest.push({ name });
   }
+  const described = await describe(r3, op, values, principal);
   const proposal = await buildProposal(r3.definition, {
     vocabulary: op.vocabulary,
     id: op.id,
     parameters: values,
     ...(digest.length === 0 ? {} : { digest }),
+    ...(described.summary ? { summary: described.summary } : {}),
     // Unique per invocation, so two identical calls never share one proposal (R13).
-    detail: `## Requested\n${new Date(now * 1000).toISOString()}`,
+    detail: `${described.detail ? `${described.detail}\n\n` : ''}## Requested\n${new Date(now * 1000).toISOString()}`,
     ...(principal.account === undefined ? {} : { account: principal.account }),
   });
   await r3.store.put(
@@ -221,5 +226,28 @@ export async function keptPerCallResult(
     return JSON.parse(raw) as StoredResponse;
   } catch {
     return undefined;
+  }
+}
+
+/** The resource's own words for one call; its default texts when the hook fails or says nothing. */
+async function describe(
+  r3: R3Enforcement,
+  op: Op,
+  parameters: Readonly<Record<string, unknown>>,
+  principal: AAuthPrincipal,
+): Promise<{ summary?: string; detail?: string }> {
+  if (!r3.describeCall) return {};
+  try {
+    const d = await r3.describeCall({
+      operation: { vocabulary: op.vocabulary, id: op.id },
+      parameters,
+      principal,
+    });
+    return {
+      ...(typeof d?.summary === 'string' && d.summary !== '' ? { summary: d.summary } : {}),
+      ...(typeof d?.detail === 'string' && d.detail !== '' ? { detail: d.detail } : {}),
+    };
+  } catch {
+    return {};
   }
 }

@@ -18,6 +18,8 @@ export function checkR3Options(r3Options: R3Options | undefined): void {
   for (const vocabulary of r3Options.definition.keys())
     if (typeof v[vocabulary] !== 'string')
       throw new TypeError(`r3.vocabularies: no discovery URL for ${vocabulary}`);
+  if (r3Options.describeCall !== undefined && typeof r3Options.describeCall !== 'function')
+    throw new TypeError('r3.describeCall must be a function');
 }
 
 /** The metadata options, with `r3_vocabularies` published when R3 is configured (R3 §3.1). */
@@ -50,5 +52,6 @@ export function r3Enforcement(
     documentTtl: positive('r3.documentTtlSeconds', r3Options.documentTtlSeconds, 2_592_000),
     // A proposal must outlive the held request and the per-call auth token (≤ 1 hour).
     proposalTtl: pendingTtl + 3600,
+    describeCall: r3Options.describeCall,
   };
 }

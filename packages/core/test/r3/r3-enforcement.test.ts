@@ -231,6 +231,55 @@ describe('R3 enforcement: operations, documents, per-call proposals (R3 §4–§
     });
   });
 
+  it('lets the resource describe each per-call invocation in its proposal (r3.describeCall)', async () => {
+    const ops = operationRequirements(DOC, { defaultRequirement: 'agent' });
+    const seen: unknown[] = [];
+    const described = w.aauth({
+      state: createMemoryStateStore({ now: () => w.clock.now }),
+      r3: {
+        definition: r3DefinitionFromOpenApi(ops),
+        vocabularies: { [OPENAPI]: `${RESOURCE}/openapi.json` },
+        describeCall: ({ operation, parameters, principal }) => {
+          seen.push([operation.id, parameters.id, principal.tokenType]);
+          return {
+            summary: `Delete the note "buy milk" (${parameters.id})`,
+            detail: '## Action\nDelete',
+          };
+        },
+      },
+    });
+    const r = await described.verify(
+      await w.request(await w.personToken(), { method: 'DELETE', path: '/notes/n9' }),
+      selector,
+    );
+    const claims = rtOf(answerOf(r));
+    const doc = (await described.handle(
+      await signedGet(w, new URL(String(claims.r3_uri)).pathname, { server: w.ps }),
+    )) as Answer;
+    const display = JSON.parse(doc.body).display;
+    expect(display.summary).toBe('Delete the note "buy milk" (n9)');
+    expect(display.detail).toMatch(/^## Action\nDelete\n\n## Requested\n/);
+    expect(seen).toEqual([['deleteNote', 'n9', 'person']]);
+    // A hook that fails leaves the operation's own texts.
+    const failing = w.aauth({
+      state: createMemoryStateStore({ now: () => w.clock.now }),
+      r3: {
+        definition: r3DefinitionFromOpenApi(ops),
+        vocabularies: { [OPENAPI]: `${RESOURCE}/openapi.json` },
+        describeCall: () => {
+          throw new Error('store down');
+        },
+      },
+    });
+    const f = answerOf(
+      await failing.verify(
+        await w.request(await w.personToken(), { method: 'DELETE', path: '/notes/n9' }),
+        selector,
+      ),
+    );
+    expect(f.status).toBe(202);
+  });
+
   it('refuses at set-up a route naming an operation when r3 is not configured', () => {
     const plain = w.aauth();
     expect(() => plain.requirement(selector)).toThrow(/configure the r3 option/);
