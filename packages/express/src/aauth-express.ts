@@ -4,17 +4,17 @@ import type {
   AAuthOptions,
   AAuthPrincipal,
   AAuthRequest,
-  Answer,
   RouteRequirement,
 } from '@aauth-gate/core';
 import {
-  coreFromOptions,
+  answerHandled,
   hasBody,
   headerLines,
   keepResponse,
+  nodeAdapterSettings,
   peekBody,
-  runHeld,
   runOf,
+  writeAnswer,
 } from '@aauth-gate/node';
 import type { Request, RequestHandler, Response } from 'express';
 
@@ -67,13 +67,6 @@ export function keepRawBody(req: IncomingMessage, _res: ServerResponse, buf: Buf
   (req as IncomingMessage & { rawBody?: Buffer }).rawBody = buf;
 }
 
-function send(res: Response, answer: Answer): void {
-  res.status(answer.status);
-  // setHeader, not res.set(): Express would append a charset to content-type.
-  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-  res.end(answer.body);
-}
-
 /** `host[:port]` as Express decides it: `X-Forwarded-Host` only from a trusted proxy. */
 function authorityOf(req: Request): string | undefined {
   const trust: (address?: string, hop?: number) => boolean = req.app.get('trust proxy fn');
@@ -84,13 +77,7 @@ function authorityOf(req: Request): string | undefined {
 
 /** Create the adapter. Options are validated here; bad ones throw `TypeError`/`RangeError`. */
 export function aauthExpress(options: AAuthExpressOptions): AAuthExpress {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('options must be an object');
-  const { trustProxy = false, maxBodyBytes = 1_048_576 } = options;
-  if (typeof trustProxy !== 'boolean') throw new TypeError('trustProxy must be a boolean');
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0)
-    throw new RangeError('maxBodyBytes must be a non-negative integer');
-  const core = coreFromOptions(options, ['trustProxy', 'maxBodyBytes']);
+  const { core, trustProxy, maxBodyBytes } = nodeAdapterSettings(options);
   let warned = false;
 
   /** The raw bytes; core calls this only when the signature covers `content-digest`. */
@@ -122,11 +109,9 @@ export function aauthExpress(options: AAuthExpressOptions): AAuthExpress {
     core,
     wellKnown(): RequestHandler {
       return (req, res, next) => {
-        core.handle(toRequest(req, res)).then((answer) => {
-          if (answer === undefined) next();
-          else if ('kind' in answer) runHeld(req, res, answer);
-          else send(res, answer);
-        }, next);
+        core
+          .handle(toRequest(req, res))
+          .then((handled) => (handled ? answerHandled(req, res, handled) : next()), next);
       };
     },
     requireAAuth(requirement?: RouteRequirement): RequestHandler {
@@ -138,7 +123,7 @@ export function aauthExpress(options: AAuthExpressOptions): AAuthExpress {
           if (result.keep) keepResponse(res, result.keep);
           return true;
         }
-        send(res, result.answer);
+        writeAnswer(res, result.answer);
         return false;
       };
       // Express 4 does not catch rejected promises: every unexpected error goes to next(err).

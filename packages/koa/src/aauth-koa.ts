@@ -7,10 +7,10 @@ import type {
   RouteRequirement,
 } from '@aauth-gate/core';
 import {
-  coreFromOptions,
   hasBody,
   headerLines,
   keepResponse,
+  nodeAdapterSettings,
   peekBody,
   runHeld,
   runOf,
@@ -74,13 +74,7 @@ function send(ctx: Ctx, answer: Answer): void {
 
 /** Create the adapter. Options are validated here; bad ones throw `TypeError`/`RangeError`. */
 export function aauthKoa(options: AAuthKoaOptions): AAuthKoa {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('options must be an object');
-  const { trustProxy = false, maxBodyBytes = 1_048_576 } = options;
-  if (typeof trustProxy !== 'boolean') throw new TypeError('trustProxy must be a boolean');
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0)
-    throw new RangeError('maxBodyBytes must be a non-negative integer');
-  const core = coreFromOptions(options, ['trustProxy', 'maxBodyBytes']);
+  const { core, trustProxy, maxBodyBytes } = nodeAdapterSettings(options);
   let warned = false;
 
   /** The raw bytes; core calls this only when the signature covers `content-digest`. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AAuth } from '@aauth-gate/core';
-import { headerLines, peekBody, runHeld } from '@aauth-gate/node';
+import { answerHandled, headerLines, peekBody } from '@aauth-gate/node';
 import {
   ConfigurableModuleBuilder,
   type ConfigurableModuleHost,
@@ -23,7 +23,7 @@ import {
   Reflector,
 } from '@nestjs/core';
 import { AAuthGuard } from './aauth-guard.js';
-import { AAuthExceptionFilter, writeAnswer } from './answer-exception.js';
+import { AAuthExceptionFilter } from './answer-exception.js';
 import { PUBLIC, RouteAAuth } from './decorators.js';
 import {
   AAUTH,
@@ -64,12 +64,10 @@ class WellKnownMiddleware implements NestMiddleware {
       // Express platform: the raw body parser ran; Fastify: middleware runs before parsing.
       body: async () => req.rawBody ?? (await peekBody(req, res, 65_536)),
     };
-    this.core.handle(request).then((answer) => {
-      if (answer === undefined) next();
-      // A completed poll: the held request runs through the platform as a new request.
-      else if ('kind' in answer) runHeld(req, res, answer);
-      else writeAnswer(res, answer);
-    }, next);
+    // A completed poll: the held request runs through the platform as a new request.
+    this.core
+      .handle(request)
+      .then((handled) => (handled ? answerHandled(req, res, handled) : next()), next);
   }
 }
 

@@ -33,3 +33,33 @@ export function coreFromOptions(
     fetch: opts.fetch ?? createGuardedFetch({ allowHttpLoopback: opts.dev === true }),
   });
 }
+
+/** The settings every Node adapter takes next to core's options. */
+export interface NodeAdapterSettings {
+  readonly core: AAuth;
+  readonly trustProxy: boolean;
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * Validate a Node adapter's own options (`trustProxy`, default `false`; `maxBodyBytes`, default
+ * 1 MiB) and create its core once. Throws `TypeError`/`RangeError` naming the option.
+ */
+export function nodeAdapterSettings(
+  options: (AAuthOptions | { readonly core: AAuth }) & {
+    readonly trustProxy?: boolean;
+    readonly maxBodyBytes?: number;
+  },
+): NodeAdapterSettings {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('options must be an object');
+  const { trustProxy = false, maxBodyBytes = 1_048_576 } = options;
+  if (typeof trustProxy !== 'boolean') throw new TypeError('trustProxy must be a boolean');
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0)
+    throw new RangeError('maxBodyBytes must be a non-negative integer');
+  return {
+    core: coreFromOptions(options, ['trustProxy', 'maxBodyBytes']),
+    trustProxy,
+    maxBodyBytes,
+  };
+}

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CapturedResponse, DeferredRun, HeldDispatch } from '@aauth-gate/core';
+import type { Answer, CapturedResponse, DeferredRun, HeldDispatch } from '@aauth-gate/core';
 import { captureResponse } from './capture-response.js';
 import { redispatch } from './redispatch.js';
 
@@ -44,4 +44,22 @@ export function keepResponse(
   captureResponse(res, maxBytes, (response) => {
     keep(response).catch(() => undefined);
   });
+}
+
+/** Core's answer on a Node response, unchanged: status, every header, body (`''` = none). */
+export function writeAnswer(res: ServerResponse, answer: Answer): void {
+  res.statusCode = answer.status;
+  // setHeader, not a framework helper: Express's res.set() would add a charset.
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  res.end(answer.body);
+}
+
+/** What `handle()` resolved to, on the wire: an answer, or the held request run once. */
+export function answerHandled(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handled: Answer | HeldDispatch,
+): void {
+  if ('kind' in handled) runHeld(req, res, handled);
+  else writeAnswer(res, handled);
 }
