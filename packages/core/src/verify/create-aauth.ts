@@ -373,7 +373,9 @@ export function createAAuth(options: AAuthOptions): AAuth {
             answer: buildProblem(
               403,
               'denied',
-              'this route needs a session established through this resource; declare the interaction capability to start one',
+              principal.agent
+                ? 'this route needs a session established through this resource; declare the interaction capability to start one'
+                : 'this route needs a session established through this resource, started with an agent token',
             ),
             code: 'denied',
           },

@@ -84,6 +84,14 @@ describe('resource-managed access: interaction and sessions (AAuth-11 §6.2–§
     const r = await aauth.verify(await agentRequest(), SESSION);
     expect(!r.ok && r.answer.status).toBe(403);
     expect(!r.ok && JSON.parse(r.answer.body).error).toBe('denied');
+    // Sessions start from agent identity (two-party access); a person token cannot start one.
+    const person = await w.request(await w.personToken(), { path: '/account' });
+    const p = await aauth.verify(
+      { ...person, headers: { ...person.headers, 'aauth-capabilities': 'interaction' } },
+      SESSION,
+    );
+    expect(!p.ok && p.answer.status).toBe(403);
+    expect(!p.ok && JSON.parse(p.answer.body).detail).toMatch(/started with an agent token/);
   });
 
   it('holds the request behind an interaction, then issues a session bound to the key', async () => {
