@@ -123,8 +123,24 @@ async function interactionPoll(
       'aauth-access': session.token,
     });
   }
+  const slow = await slowDown(config, record.id);
+  if (slow) return slow;
   const status = record.interacting ? 'interacting' : 'pending';
   return pendingAnswer(record.id, config.retryAfter, record.requirement, status);
+}
+
+/**
+ * `429 slow_down` for a poll that changes nothing and comes sooner than half of `Retry-After`
+ * after the previous one (AAuth-11 §11.9): each poll costs a signature verification. Polls
+ * that complete the request are never slowed down.
+ */
+async function slowDown(config: PollConfig, id: string): Promise<Answer | undefined> {
+  const window = Math.floor(config.retryAfter / 2);
+  if (window < 1) return undefined;
+  if (await config.state.add(`aauth:polled:${id}`, '1', window)) return undefined;
+  return buildProblem(429, 'slow_down', 'poll less often: add 5 seconds to the interval', {
+    'retry-after': String(config.retryAfter + 5),
+  });
 }
 
 function qualifies(config: PollConfig, record: PendingRecord, p: AAuthPrincipal): boolean {
@@ -145,6 +161,8 @@ async function authTokenPending(
   raw: string,
   record: PendingRecord,
 ): Promise<Answer> {
+  const slow = await slowDown(config, record.id);
+  if (slow) return slow;
   let token = record.resourceToken;
   const now = config.now();
   if (

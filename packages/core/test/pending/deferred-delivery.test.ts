@@ -59,11 +59,18 @@ describe('deferred auth-token delivery (AAuth-11 §6.5.1, §11.8)', () => {
     const again = (await poll(a.headers.location as string, await w.personToken())) as Answer;
     expect(again.status).toBe(202);
     expect(again.headers['aauth-requirement']).toBe(a.headers['aauth-requirement']);
+    // Polling again at once, with nothing new: 429 slow_down (AAuth-11 §11.9).
+    const hasty = (await poll(a.headers.location as string, await w.personToken())) as Answer;
+    expect(hasty.status).toBe(429);
+    expect(JSON.parse(hasty.body).error).toBe('slow_down');
+    expect(hasty.headers['retry-after']).toBe('10');
+    w.clock.now += 3;
     const weak = (await poll(
       a.headers.location as string,
       await w.authToken('notes:read'),
     )) as Answer;
     expect(weak.status).toBe(202);
+    w.clock.now += 3;
     const other = (await poll(
       a.headers.location as string,
       await w.authToken('notes:write', { sub: 'person-2' }),

@@ -104,6 +104,7 @@ describe('resource-managed access: interaction and sessions (AAuth-11 §6.2–§
     expect(consent.status).toBe(200);
     expect(consent.headers['content-type']).toMatch(/^text\/html/);
     expect(consent.body).toContain('aauth:assistant@agents.example');
+    w.clock.now += 3; // no sooner than half of Retry-After, or the poll gets 429 slow_down
     expect(((await poll()) as Answer).body).toBe('{"status":"interacting"}');
 
     const approved = await page(
