@@ -9,7 +9,12 @@ import {
   pendingAnswer,
   storePending,
 } from '../pending/hold-invocation.js';
-import { type PendingRecord, parsePendingRecord, pendingKey } from '../pending/pending-record.js';
+import {
+  type PendingRecord,
+  parsePendingRecord,
+  pendingKey,
+  recordTtl,
+} from '../pending/pending-record.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
 import { fieldValue, type HeaderFields } from '../request/header-fields.js';
 import { callbackUrl, withError } from '../session/callback-url.js';
@@ -177,17 +182,17 @@ export async function handleInteraction(
       ? redirectTo(withError(callback, 'interaction_expired'))
       : { ...completionPage('error', 'This code is unknown or has expired.'), status: 410 };
   }
+  // Only the record this page read may be replaced: a concurrent answer wins, this one fails.
+  const replace = (next: PendingRecord): Promise<boolean> =>
+    state.compareAndSet(
+      key as string,
+      raw as string,
+      JSON.stringify(next),
+      recordTtl(record, config.pending.now()),
+    );
   if (request.method === 'GET') {
     const nonce = encodeBase64Url(randomBytes(16));
-    const next: PendingRecord = { ...record, interacting: true, nonce };
-    if (
-      !(await state.compareAndSet(
-        key as string,
-        raw as string,
-        JSON.stringify(next),
-        ttlOf(record, config),
-      ))
-    )
+    if (!(await replace({ ...record, interacting: true, nonce })))
       return completionPage('error', 'Try again.');
     return consentPage({
       agent: record.agent?.sub ?? '',
@@ -204,15 +209,7 @@ export async function handleInteraction(
     return completionPage('error', 'This form has expired. Open the link again.');
   const approved = input.decision === 'approve';
   const { nonce: _used, ...rest } = record;
-  const decided: PendingRecord = { ...rest, decision: approved ? 'approved' : 'denied', user };
-  if (
-    !(await state.compareAndSet(
-      key as string,
-      raw as string,
-      JSON.stringify(decided),
-      ttlOf(record, config),
-    ))
-  )
+  if (!(await replace({ ...rest, decision: approved ? 'approved' : 'denied', user })))
     return completionPage('error', 'This request was already answered.');
   // Single use (§11.6.3.1).
   await state.delete(codeKey(record.code as string));
@@ -222,10 +219,6 @@ export async function handleInteraction(
 
 function tooMany(): Answer {
   return { ...completionPage('error', 'Too many wrong codes. Try again later.'), status: 429 };
-}
-
-function ttlOf(record: PendingRecord, config: InteractionConfig): number {
-  return Math.max(1, Math.ceil(record.expires - config.pending.now()) + 60);
 }
 
 function queryOf(target: string): Record<string, string> {

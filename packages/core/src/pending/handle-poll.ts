@@ -16,6 +16,7 @@ import {
   type PendingRecord,
   parsePendingRecord,
   pendingKey,
+  recordTtl,
   type StoredResponse,
 } from './pending-record.js';
 
@@ -182,7 +183,7 @@ async function authTokenPending(
       resourceTokenExp: Math.floor(now) + config.lifetime,
     };
     // Best effort: a concurrent poll may have refreshed it too; both tokens are valid.
-    await config.state.compareAndSet(key, raw, JSON.stringify(next), ttlOf(record, now));
+    await config.state.compareAndSet(key, raw, JSON.stringify(next), recordTtl(record, now));
   }
   const requirement =
     token === undefined ? undefined : `requirement=auth-token;resource-token="${token}"`;
@@ -244,10 +245,6 @@ async function finish(
     JSON.stringify(done),
     Math.max(1, Math.ceil(until - config.now())),
   );
-}
-
-function ttlOf(record: PendingRecord, now: number): number {
-  return Math.max(1, Math.ceil(record.expires - now) + 60);
 }
 
 export function storedAnswer(result: StoredResponse): Answer {

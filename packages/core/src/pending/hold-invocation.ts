@@ -4,7 +4,12 @@ import { randomBytes } from '../internal/crypto.js';
 import type { AAuthRequest } from '../request/aauth-request.js';
 import type { HeaderFields } from '../request/header-fields.js';
 import type { StateStore } from '../state/state-store.js';
-import { type HeldInvocation, type PendingRecord, pendingKey } from './pending-record.js';
+import {
+  type HeldInvocation,
+  type PendingRecord,
+  pendingKey,
+  recordTtl,
+} from './pending-record.js';
 
 /** Where pending URLs live on the resource's origin. */
 export const PENDING_PATH_PREFIX = '/aauth/pending/';
@@ -101,7 +106,7 @@ export function newPendingId(): string {
  * approximate under concurrency; it bounds, it does not meter).
  */
 export async function storePending(config: PendingConfig, record: PendingRecord): Promise<boolean> {
-  const ttl = Math.max(1, Math.ceil(record.expires - config.now()) + 60);
+  const ttl = recordTtl(record, config.now());
   const countKey = `aauth:held-by:${record.jkt}`;
   const count = Number((await config.state.get(countKey)) ?? '0');
   if (!(count < config.maxPerKey)) return false;

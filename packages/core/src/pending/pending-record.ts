@@ -62,6 +62,11 @@ export interface PendingRecord {
   readonly result?: StoredResponse | null;
 }
 
+/** Seconds a pending record is stored: until it expires, plus room to answer its result. */
+export function recordTtl(record: PendingRecord, now: number): number {
+  return Math.max(1, Math.ceil(record.expires - now) + 60);
+}
+
 /** Store key of a pending record. */
 export const pendingKey = (id: string): string => `aauth:pending:${id}`;
 

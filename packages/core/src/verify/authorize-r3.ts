@@ -3,7 +3,7 @@ import { isParameterDigest, sameParameters } from '../r3/compare-parameters.js';
 import { OPENAPI_VOCABULARY, type R3Definition } from '../r3/r3-definition.js';
 import { buildProposal, composeR3Document } from '../r3/r3-document.js';
 import { hasR3Grant, r3Decision } from '../r3/r3-grant.js';
-import { type R3Store, r3Uri } from '../r3/r3-store.js';
+import { type R3Store, type R3StoredDocument, r3Uri } from '../r3/r3-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { R3Options } from './aauth-options.js';
 import { excerptOf } from './operation-selector.js';
@@ -166,12 +166,23 @@ async function classDocument(
     { account: principal.account },
   );
   if (!composed.ok) throw new TypeError(`operation ${op.id}: ${composed.detail}`);
-  await r3.store.put(
+  return keep(
+    r3,
     { bytes: composed.bytes, s256: composed.s256, kind: 'class' },
     entitled,
     r3.documentTtl,
   );
-  return { uri: r3Uri(r3.resource, composed.s256), s256: composed.s256, proposal: false };
+}
+
+/** Keep a document for the servers entitled to it, and reference it from a resource token. */
+async function keep(
+  r3: R3Enforcement,
+  doc: R3StoredDocument,
+  entitled: readonly string[],
+  ttl: number,
+): Promise<R3Reference> {
+  await r3.store.put(doc, entitled, ttl);
+  return { uri: r3Uri(r3.resource, doc.s256), s256: doc.s256, proposal: doc.kind === 'proposal' };
 }
 
 async function proposalFor(
@@ -202,7 +213,8 @@ async function proposalFor(
     detail: `${described.detail ? `${described.detail}\n\n` : ''}## Requested\n${new Date(now * 1000).toISOString()}`,
     ...(principal.account === undefined ? {} : { account: principal.account }),
   });
-  await r3.store.put(
+  return keep(
+    r3,
     {
       bytes: proposal.bytes,
       s256: proposal.s256,
@@ -212,7 +224,6 @@ async function proposalFor(
     entitled,
     r3.proposalTtl,
   );
-  return { uri: r3Uri(r3.resource, proposal.s256), s256: proposal.s256, proposal: true };
 }
 
 /** The response kept for a per-call token's one call, when it was run on the `401` path. */
