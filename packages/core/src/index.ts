@@ -24,6 +24,7 @@ export type {
 } from './pending/deferred-run.js';
 export { PENDING_PATH_PREFIX } from './pending/hold-invocation.js';
 export {
+  answerToResponse,
   type FetchHandler,
   heldRunOf,
   keepFetchResponse,

@@ -2,13 +2,12 @@ import {
   type AAuth,
   type AAuthOptions,
   type AAuthPrincipal,
+  answerToResponse,
   createAAuth,
-  heldRunOf,
   keepFetchResponse,
   type RouteRequirement,
 } from '@aauth-gate/core';
 import type { MiddlewareHandler } from 'hono';
-import { answerResponse } from './answer-response.js';
 import { type HonoApp, replayHeld } from './replay-held.js';
 import { toAAuthRequest } from './to-aauth-request.js';
 
@@ -74,17 +73,15 @@ export function aauthHono(options: AAuthHonoOptions): AAuthHono {
         const answer = await core.handle(toAAuthRequest(c, settings));
         if (answer === undefined) return next();
         if ('kind' in answer) return replayHeld(c, answer, app);
-        return answerResponse(answer);
+        return answerToResponse(answer);
       },
     requireAAuth: (
       requirement?: RouteRequirement,
     ): MiddlewareHandler<{ Variables: AAuthVariables }> => {
       const normalised = core.requirement(requirement);
       return async (c, next) => {
-        const request = toAAuthRequest(c, settings);
-        const deferred = heldRunOf(c.req.raw)?.run;
-        const result = await core.verify(deferred ? { ...request, deferred } : request, normalised);
-        if (!result.ok) return answerResponse(result.answer);
+        const result = await core.verify(toAAuthRequest(c, settings), normalised);
+        if (!result.ok) return answerToResponse(result.answer);
         c.set('aauth', result.principal);
         await next();
         if (result.keep) keepFetchResponse(c.res, result.keep);

@@ -37,6 +37,8 @@ export function toAAuthRequest(c: Context, s: TranslateSettings): AAuthRequest {
     headers: raw.headers,
     authority: s.useHostHeader ? (raw.headers.get('host') ?? undefined) : undefined,
     body: () => readBody(c, s.maxBodyBytes),
+    // Set on the replay of a held request (deferred delivery) only.
+    deferred: heldRunOf(raw)?.run,
   };
 }
 

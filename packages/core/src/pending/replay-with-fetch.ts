@@ -1,3 +1,4 @@
+import type { Answer } from '../answers/answer.js';
 import { buildProblem } from '../answers/build-answer.js';
 import type { CapturedResponse, DeferredRun, HeldDispatch } from './deferred-run.js';
 
@@ -26,7 +27,7 @@ export async function replayWithFetch(
   if (!app) {
     const a = buildProblem(500, 'server_error', 'the held request cannot run: no application');
     await dispatch.complete({ status: a.status, headers: a.headers, body: undefined });
-    return new Response(a.body, { status: a.status, headers: a.headers });
+    return answerToResponse(a);
   }
   const request = new Request(new URL(dispatch.target, base), {
     method: dispatch.method,
@@ -58,4 +59,12 @@ export function keepFetchResponse(
       }),
     )
     .catch(() => undefined);
+}
+
+/** Core's answer as a Fetch `Response`, unchanged: status, every header, body (`''` = none). */
+export function answerToResponse(answer: Answer): Response {
+  return new Response(answer.body === '' ? null : answer.body, {
+    status: answer.status,
+    headers: answer.headers,
+  });
 }
